@@ -1,0 +1,152 @@
+"""The lake: where each (table asset, snapshot partition) lives as one Parquet file.
+
+Layout: ``<base_uri>/<asset path>/snapshot_date=YYYY-MM-DD/data.parquet`` (hive style, so DuckDB
+can read a whole table across partitions with ``hive_partitioning``). One file per partition keeps
+concurrent runs and parallel steps free of DuckDB's single-writer lock.
+
+Writes are atomic: the producer writes to a temporary file next to the target and it is renamed
+into place (``os.replace``) only when the producer finished without error; on S3 the finished file
+is uploaded with one PUT, which S3 makes visible all at once. A reader never sees half a
+partition and a failed step leaves nothing behind (DESIGN invariant 3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from creditrisk_assets.partitions import validate_snapshot_key
+
+PARTITION_FILE = "data.parquet"
+
+
+def _is_s3(uri: str) -> bool:
+    return uri.startswith("s3://")
+
+
+def _split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+class Lake(dg.ConfigurableResource):
+    """Parquet-per-partition storage under one base URI (local folder or ``s3://``)."""
+
+    base_uri: str = Field(
+        description="Root of the lake: a local folder, or s3://bucket/prefix in production."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="S3-compatible endpoint (e.g. a local moto or MinIO server); None for AWS.",
+    )
+    cache_dir: str | None = Field(
+        default=None,
+        description="Local folder where S3 partitions are cached for DuckDB to read.",
+    )
+
+    # ----------------------------------------------------------------- addressing
+    def partition_uri(self, asset_path: str, partition: str, name: str = PARTITION_FILE) -> str:
+        """URI of one file of one partition of a table asset (e.g. ``raw/bureau``)."""
+        validate_snapshot_key(partition)
+        _check_asset_path(asset_path)
+        return f"{self.base_uri.rstrip('/')}/{asset_path}/snapshot_date={partition}/{name}"
+
+    def table_glob(self, asset_path: str) -> str:
+        """Glob over every partition of a table (for the hand-query catalog)."""
+        _check_asset_path(asset_path)
+        return f"{self.base_uri.rstrip('/')}/{asset_path}/snapshot_date=*/{PARTITION_FILE}"
+
+    def exists(self, asset_path: str, partition: str, name: str = PARTITION_FILE) -> bool:
+        uri = self.partition_uri(asset_path, partition, name)
+        if _is_s3(uri):
+            bucket, key = _split_s3(uri)
+            resp = self._s3().list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+            return any(o["Key"] == key for o in resp.get("Contents", []))
+        return Path(uri).is_file()
+
+    # ----------------------------------------------------------------- reading
+    def local_path(self, asset_path: str, partition: str, name: str = PARTITION_FILE) -> str:
+        """A local path DuckDB or pandas can read; S3 objects are fetched into the cache."""
+        uri = self.partition_uri(asset_path, partition, name)
+        if not _is_s3(uri):
+            if not Path(uri).is_file():
+                raise FileNotFoundError(
+                    f"{asset_path} has no materialized partition {partition} (looked for {uri})"
+                )
+            return uri
+        bucket, key = _split_s3(uri)
+        target = Path(self.cache_dir or "/tmp/creditrisk-lake-cache") / bucket / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+        self._s3().download_file(bucket, key, str(tmp))
+        os.replace(tmp, target)
+        return str(target)
+
+    def read_json(self, asset_path: str, partition: str, name: str) -> Any:
+        return json.loads(Path(self.local_path(asset_path, partition, name)).read_text())
+
+    # ----------------------------------------------------------------- writing
+    @contextmanager
+    def write_partition(
+        self, asset_path: str, partition: str, name: str = PARTITION_FILE
+    ) -> Iterator[Path]:
+        """Yield a local temporary path to write; publish it atomically when the block succeeds.
+
+        If the block raises, the temporary file is removed and the previous version of the
+        partition (if any) is left untouched.
+        """
+        uri = self.partition_uri(asset_path, partition, name)
+        if _is_s3(uri):
+            staging = Path(self.cache_dir or "/tmp/creditrisk-lake-cache") / "staging"
+        else:
+            staging = Path(uri).parent
+        staging.mkdir(parents=True, exist_ok=True)
+        tmp = staging / f".tmp-{uuid.uuid4().hex}-{name}"
+        try:
+            yield tmp
+            if not tmp.exists():
+                raise RuntimeError(f"writer produced no file for {asset_path} [{partition}]")
+            if _is_s3(uri):
+                bucket, key = _split_s3(uri)
+                self._s3().upload_file(str(tmp), bucket, key)
+            else:
+                os.replace(tmp, uri)
+        finally:
+            if tmp.exists():
+                tmp.unlink() if tmp.is_file() else shutil.rmtree(tmp)
+
+    def write_json(self, asset_path: str, partition: str, name: str, obj: Any) -> str:
+        """Atomically write a small JSON sidecar (e.g. a feature spec) beside a partition."""
+        with self.write_partition(asset_path, partition, name) as tmp:
+            tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
+        return self.partition_uri(asset_path, partition, name)
+
+    def delete_partition(self, asset_path: str, partition: str) -> None:
+        """Remove a partition's folder (local lakes only; used by tests and clean-ups)."""
+        uri = self.partition_uri(asset_path, partition)
+        if _is_s3(uri):
+            raise NotImplementedError("delete on S3 goes through the bucket's lifecycle rules")
+        shutil.rmtree(Path(uri).parent, ignore_errors=True)
+
+    # ----------------------------------------------------------------- internals
+    def _s3(self) -> Any:
+        import boto3  # imported lazily: local lakes never need it
+
+        return boto3.client("s3", endpoint_url=self.s3_endpoint_url)
+
+
+def _check_asset_path(asset_path: str) -> None:
+    parts = asset_path.split("/")
+    if not parts or any(
+        not p or p in {".", ".."} or not p.replace("_", "").isalnum() for p in parts
+    ):
+        raise ValueError(f"invalid asset path {asset_path!r}: use names like 'raw/bureau'")

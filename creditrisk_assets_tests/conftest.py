@@ -1,0 +1,67 @@
+"""Shared fixtures: an isolated state folder per test, and small synthetic snapshots.
+
+Every test runs against real components in a temporary folder (DuckDB files, an MLflow SQLite
+store, a Dagster instance), never against the developer's own ``.creditrisk``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from creditrisk_assets.resources import Lake, ModelRegistry, SnapshotSource, Warehouse
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "homecredit-real"
+SMALL_SNAPSHOT = "2026-11-01"
+SMALL_APPLICANTS = 1200
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every state location at a fresh temporary folder."""
+    home = tmp_path / "state"
+    home.mkdir()
+    monkeypatch.setenv("CREDITRISK_HOME", str(home))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}")
+    monkeypatch.delenv("CREDITRISK_LAKE_URI", raising=False)
+    monkeypatch.delenv("CREDITRISK_LANDING_DIR", raising=False)
+    return home
+
+
+@pytest.fixture
+def lake(state_home: Path) -> Lake:
+    return Lake(base_uri=str(state_home / "lake"))
+
+
+@pytest.fixture
+def warehouse(state_home: Path) -> Warehouse:
+    return Warehouse(catalog_path=str(state_home / "catalog.duckdb"))
+
+
+@pytest.fixture
+def registry(state_home: Path) -> ModelRegistry:
+    return ModelRegistry(tracking_uri=f"sqlite:///{state_home / 'mlflow.db'}")
+
+
+@pytest.fixture
+def source() -> SnapshotSource:
+    return SnapshotSource()
+
+
+@pytest.fixture(scope="session")
+def small_snapshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small synthetic snapshot (Kaggle files), generated once per test session."""
+    from creditrisk_assets.synthetic import generate_snapshot
+
+    out = tmp_path_factory.mktemp("snapshot") / SMALL_SNAPSHOT
+    generate_snapshot(out, snapshot=SMALL_SNAPSHOT, applicants=SMALL_APPLICANTS, seed=7)
+    return out
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real Kaggle samples beside the project; tests using them skip when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data/homecredit-real is not present")
+    return SHARED_DATA

@@ -1,0 +1,15 @@
+"""The code location loads, and carries the shared resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from creditrisk_assets.definitions import defs
+
+
+def test_definitions_load_and_validate() -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_shared_resources_are_wired() -> None:
+    assert {"source", "lake", "warehouse", "registry"} <= set(defs.resources)

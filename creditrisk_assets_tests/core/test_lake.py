@@ -1,0 +1,61 @@
+"""The lake publishes a partition whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from creditrisk_assets.resources import Lake
+
+
+def _write(lake: Lake, value: int) -> None:
+    with lake.write_partition("raw/bureau", "2026-11-01") as tmp:
+        pd.DataFrame({"x": [value]}).to_parquet(tmp)
+
+
+def test_partition_layout_is_hive_style(lake: Lake) -> None:
+    uri = lake.partition_uri("raw/bureau", "2026-11-01")
+    assert uri.endswith("/raw/bureau/snapshot_date=2026-11-01/data.parquet")
+
+
+def test_write_then_read(lake: Lake) -> None:
+    _write(lake, 1)
+    assert lake.exists("raw/bureau", "2026-11-01")
+    assert pd.read_parquet(lake.local_path("raw/bureau", "2026-11-01"))["x"].tolist() == [1]
+
+
+def test_failed_writer_leaves_previous_version_and_no_temp_files(lake: Lake) -> None:
+    _write(lake, 1)
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        lake.write_partition("raw/bureau", "2026-11-01") as tmp,
+    ):
+        pd.DataFrame({"x": [2]}).to_parquet(tmp)
+        raise RuntimeError("boom")
+    folder = Path(lake.partition_uri("raw/bureau", "2026-11-01")).parent
+    assert [p.name for p in folder.iterdir()] == ["data.parquet"]
+    assert pd.read_parquet(lake.local_path("raw/bureau", "2026-11-01"))["x"].tolist() == [1]
+
+
+def test_failed_first_write_leaves_no_partition(lake: Lake) -> None:
+    with pytest.raises(ValueError), lake.write_partition("raw/bureau", "2026-11-02"):
+        raise ValueError("bad input")
+    assert not lake.exists("raw/bureau", "2026-11-02")
+
+
+def test_missing_partition_names_table_and_partition(lake: Lake) -> None:
+    with pytest.raises(FileNotFoundError, match=r"raw/bureau has no materialized partition"):
+        lake.local_path("raw/bureau", "2026-11-03")
+
+
+@pytest.mark.parametrize("bad", ["../etc", "raw/../x", "raw/a b", ""])
+def test_asset_paths_are_checked(lake: Lake, bad: str) -> None:
+    with pytest.raises(ValueError, match="invalid asset path"):
+        lake.partition_uri(bad, "2026-11-01")
+
+
+def test_json_sidecar_roundtrip(lake: Lake) -> None:
+    lake.write_json("features/feature_store", "2026-11-01", "spec.json", {"a": [1, 2]})
+    assert lake.read_json("features/feature_store", "2026-11-01", "spec.json") == {"a": [1, 2]}

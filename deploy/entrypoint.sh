@@ -1,0 +1,15 @@
+#!/bin/sh
+# Role dispatch for the single image (see Dockerfile).
+set -eu
+role="${1:-webserver}"
+[ $# -gt 0 ] && shift
+case "$role" in
+  webserver)   exec dagster-webserver -h 0.0.0.0 -p 3000 -w /app/workspace.yaml "$@" ;;
+  daemon)      exec dagster-daemon run -w /app/workspace.yaml "$@" ;;
+  code-server) exec dagster code-server start -h 0.0.0.0 -p 4000 -m creditrisk_assets.definitions "$@" ;;
+  api)         exec uvicorn --factory creditrisk_assets.serving.app:create_app --host 0.0.0.0 --port 8000 "$@" ;;
+  job)         job="$1"; snapshot="$2"
+               exec dagster job execute -m creditrisk_assets.definitions -j "$job" \
+                 --tags "{\"dagster/partition\": \"$snapshot\"}" ;;
+  *)           exec "$role" "$@" ;;
+esac

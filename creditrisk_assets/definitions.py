@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from creditrisk_assets.ingest import defs as ingest_defs
 from creditrisk_assets.resources import default_resources
 
 defs = dg.Definitions.merge(
     dg.Definitions(resources=default_resources()),
+    ingest_defs,
 )

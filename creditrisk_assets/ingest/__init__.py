@@ -1,0 +1,15 @@
+"""Ingestion domain: raw snapshot tables as partitioned assets, their contracts, the landing sensor.
+
+Other domains read raw tables from the lake: ``lake.local_path(raw_path(table), partition)``
+with ``deps=[raw_key(table)]``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from creditrisk_assets.ingest.assets import raw_assets, raw_key, raw_path
+
+__all__ = ["defs", "raw_key", "raw_path"]
+
+defs = dg.Definitions(assets=raw_assets)

@@ -1,0 +1,155 @@
+"""The eight raw assets: ``raw/<table>``, one Parquet file per snapshot partition.
+
+Each asset fetches its snapshot through the ``source`` resource, verifies its own file against
+the snapshot's ``MD5SUMS``, unzips it if needed and lets DuckDB load it (``loader.load_csv``) into
+the lake's temporary path, which is renamed into place only when everything succeeded: a failed
+step leaves the previous version of the partition (and every other partition) untouched.
+
+History is optional: a snapshot without a history table (or without ``application_test``) gets a
+zero-row Parquet file with the table's full schema, so the graph still runs on an
+application-only snapshot. ``application_train`` is the one table a snapshot must have.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context and resource annotations.
+import os
+from datetime import timedelta
+from typing import Any
+
+import dagster as dg
+
+from creditrisk_assets import config
+from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
+from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
+from creditrisk_assets.partitions import snapshot_partitions, validate_snapshot_key
+from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+from creditrisk_assets.schema import RAW_TABLES, table_spec
+
+GROUP = "ingest"
+REQUIRED_TABLES = ("application_train",)
+SIDECAR = "ingest.json"
+SLA_ENV = "CREDITRISK_RAW_SLA_HOURS"
+DEFAULT_SLA_HOURS = 36.0
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+def raw_path(table: str) -> str:
+    """The lake path of a raw table, e.g. ``raw/bureau``."""
+    return f"raw/{table}"
+
+
+def raw_freshness_policy() -> dg.FreshnessPolicy:
+    """Raw data must be refreshed within the SLA (hours, ``CREDITRISK_RAW_SLA_HOURS``);
+    it warns at half the SLA so someone can chase a late feed before it is overdue."""
+    text = os.environ.get(SLA_ENV, str(DEFAULT_SLA_HOURS))
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ValueError(f"{SLA_ENV}={text!r} is not a number of hours") from None
+    if hours <= 0:
+        raise ValueError(f"{SLA_ENV}={text!r} must be a positive number of hours")
+    return dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(hours=hours), warn_window=timedelta(hours=hours / 2)
+    )
+
+
+def ingest_table(
+    table: str, files: SnapshotFiles, lake: Lake, warehouse: Warehouse
+) -> dict[str, Any]:
+    """Load one table of a fetched snapshot into its lake partition; return the summary.
+
+    Raises ``RawFileError`` / ``ChecksumMismatch`` with a message naming the table (and lines or
+    columns) when the file cannot become a partition; nothing is published in that case.
+    """
+    spec = table_spec(table)
+    snapshot = validate_snapshot_key(files.snapshot)
+    path = files.table_file(table)
+    summary: dict[str, Any] = {
+        "table": table,
+        "snapshot": snapshot,
+        "connector": files.connector,
+        "source_uri": files.table_uri(table),
+        "present": path is not None,
+        "bytes": 0,
+        "md5": None,
+        "md5_verified": False,
+        "extra_columns_dropped": [],
+    }
+    if path is None and table in REQUIRED_TABLES:
+        raise RawFileError(
+            f"raw/{table}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
+            "application_train is the one table every snapshot must carry"
+        )
+    scratch = config.state_dir() / "scratch"
+    with warehouse.session() as con, lake.write_partition(raw_path(table), snapshot) as tmp:
+        if path is None:
+            write_empty(con, spec, tmp)
+            rows = 0
+        else:
+            md5, verified = verify_file(files, table, path)
+            summary.update(bytes=path.stat().st_size, md5=md5, md5_verified=verified)
+            with decompressed(path, scratch) as csv_path:
+                result = load_csv(con, spec, csv_path, tmp, path.name)
+            rows = result.rows
+            summary["extra_columns_dropped"] = result.extra_columns
+    summary["rows"] = rows
+    summary["lake_uri"] = lake.partition_uri(raw_path(table), snapshot)
+    lake.write_json(raw_path(table), snapshot, SIDECAR, summary)
+    return summary
+
+
+def _metadata(summary: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "dagster/row_count": int(summary["rows"]),
+        "source_uri": dg.MetadataValue.url(summary["source_uri"]),
+        "connector": summary["connector"],
+        "present_in_snapshot": bool(summary["present"]),
+        "bytes": int(summary["bytes"]),
+        "md5": summary["md5"] or "(table absent)",
+        "md5_verified_against_manifest": bool(summary["md5_verified"]),
+        "lake_uri": dg.MetadataValue.path(summary["lake_uri"]),
+    }
+    if summary["extra_columns_dropped"]:
+        meta["extra_columns_dropped"] = list(summary["extra_columns_dropped"])
+    return meta
+
+
+def build_raw_asset(table: str) -> dg.AssetsDefinition:
+    spec = table_spec(table)
+
+    @dg.asset(
+        key=raw_key(table),
+        group_name=GROUP,
+        partitions_def=snapshot_partitions,
+        freshness_policy=raw_freshness_policy(),
+        kinds={"duckdb", "parquet"},
+        description=(
+            f"Raw `{spec.file}` of one snapshot as Parquet ({len(spec.columns)} columns, types "
+            "from the schema); a zero-row table when the snapshot lacks it"
+            + ("" if table not in REQUIRED_TABLES else " (required: the step fails if absent)")
+            + "."
+        ),
+        metadata={"kaggle_file": spec.file, "key": list(spec.key)},
+    )
+    def _raw(
+        context: dg.AssetExecutionContext,
+        source: SnapshotSource,
+        lake: Lake,
+        warehouse: Warehouse,
+    ) -> dg.MaterializeResult:
+        snapshot = validate_snapshot_key(context.partition_key)
+        files = source.fetch(snapshot)
+        summary = ingest_table(table, files, lake, warehouse)
+        if summary["extra_columns_dropped"]:
+            context.log.warning(
+                f"raw/{table} [{snapshot}]: dropped unknown column(s) "
+                f"{summary['extra_columns_dropped']} not in the {table} contract"
+            )
+        return dg.MaterializeResult(metadata=_metadata(summary))
+
+    return _raw
+
+
+raw_assets: list[dg.AssetsDefinition] = [build_raw_asset(t) for t in RAW_TABLES]

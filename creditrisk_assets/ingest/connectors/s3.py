@@ -1,0 +1,87 @@
+"""S3 connector: ``s3://bucket/prefix/YYYY-MM-DD/`` objects, mirrored into a local cache.
+
+Objects are downloaded with boto3 to a staging folder and renamed into place once all of them
+arrived, so a half-finished download is never mistaken for a snapshot. Any S3-compatible endpoint
+works (MinIO, a local moto server in tests) through ``endpoint_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from creditrisk_assets.ingest.connectors.base import (
+    SnapshotFiles,
+    SnapshotUnavailable,
+    read_manifest,
+)
+from creditrisk_assets.ingest.connectors.synthetic import folder_lock
+from creditrisk_assets.partitions import validate_snapshot_key
+
+
+def make_s3_client(endpoint_url: str | None) -> Any:
+    import boto3  # lazily: only the S3 connector needs it
+
+    return boto3.client("s3", endpoint_url=endpoint_url)
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
+
+
+def fetch_s3(cache_dir: Path, snapshot: str, base_uri: str, client: Any) -> SnapshotFiles:
+    """Mirror ``<base_uri>/<snapshot>/`` into ``<cache_dir>/s3/<snapshot>/`` and resolve it."""
+    validate_snapshot_key(snapshot)
+    bucket, prefix = split_s3_uri(base_uri)
+    key_prefix = f"{prefix}/{snapshot}/" if prefix else f"{snapshot}/"
+    folder = cache_dir / "s3" / snapshot
+    with folder_lock(cache_dir / "s3" / f".{snapshot}.lock"):
+        staging = folder.with_name(f".{snapshot}.downloading")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            keys = []
+            for page in client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=key_prefix
+            ):
+                keys += [o["Key"] for o in page.get("Contents", [])]
+            keys = [k for k in keys if "/" not in k[len(key_prefix) :] and k != key_prefix]
+            if not keys:
+                raise SnapshotUnavailable(f"no objects under s3://{bucket}/{key_prefix}")
+            for key in keys:
+                client.download_file(bucket, key, str(staging / key[len(key_prefix) :]))
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return SnapshotFiles(
+        snapshot=snapshot,
+        folder=folder,
+        uri=f"s3://{bucket}/{key_prefix}",
+        connector="s3",
+        manifest=read_manifest(folder),
+    )
+
+
+def list_s3_snapshots(base_uri: str, client: Any) -> list[str]:
+    """Snapshot keys present as ``<prefix>/YYYY-MM-DD/`` common prefixes."""
+    from creditrisk_assets.partitions import InvalidSnapshotKey
+
+    bucket, prefix = split_s3_uri(base_uri)
+    root = f"{prefix}/" if prefix else ""
+    found = []
+    for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=root, Delimiter="/"
+    ):
+        for cp in page.get("CommonPrefixes", []):
+            name = cp["Prefix"][len(root) :].strip("/")
+            try:
+                found.append(validate_snapshot_key(name))
+            except InvalidSnapshotKey:
+                continue
+    return sorted(found)

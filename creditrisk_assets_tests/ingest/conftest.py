@@ -1,0 +1,56 @@
+"""Ingestion fixtures: a landing folder holding a copy of the shared small snapshot.
+
+Tests that mutate files (bad input) work on their own copy, so the session-scoped snapshot that
+other domains' tests use is never touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+
+SNAPSHOT = "2026-11-01"
+
+
+@pytest.fixture
+def landing(tmp_path: Path, small_snapshot_dir: Path) -> Path:
+    """A landing dir with the small synthetic snapshot under ``<landing>/2026-11-01/``."""
+    root = tmp_path / "landing"
+    shutil.copytree(small_snapshot_dir, root / SNAPSHOT)
+    return root
+
+
+@pytest.fixture
+def resources(landing: Path, lake: Lake, warehouse: Warehouse) -> dict[str, object]:
+    return {
+        "source": SnapshotSource(kind="landing", landing_dir=str(landing)),
+        "lake": lake,
+        "warehouse": warehouse,
+    }
+
+
+@pytest.fixture
+def instance() -> dg.DagsterInstance:
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def _step_errors(result: dg.ExecuteInProcessResult) -> str:
+    """Every failed step's error text, causes included (what a person sees in the UI)."""
+    texts = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause
+    return "\n".join(texts)
+
+
+@pytest.fixture
+def step_errors():
+    return _step_errors

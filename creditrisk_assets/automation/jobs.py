@@ -1,0 +1,88 @@
+"""Cross-domain jobs: each a selection of the one asset graph, runnable from the CLI as
+``dagster job execute -m creditrisk_assets.definitions -j JOB --tags '{"dagster/partition": "D"}'``.
+
+``ingest_job`` and ``train_job`` belong to the ingestion and modeling domains when they define
+them; ``fallback_jobs`` supplies only those that no domain defined, so names stay unique in the
+merged Definitions whichever lands first.
+"""
+
+from collections.abc import Iterable
+
+import dagster as dg
+
+from creditrisk_assets.deploy.promotion import rollback
+from creditrisk_assets.partitions import snapshot_partitions
+from creditrisk_assets.resources import ModelRegistry
+
+RAW = dg.AssetSelection.key_prefixes("raw")
+FEATURES = dg.AssetSelection.key_prefixes("features")
+MODEL = dg.AssetSelection.key_prefixes("model")
+DRIFT = dg.AssetSelection.assets(dg.AssetKey(["monitoring", "drift_report"]))
+PROMOTION = dg.AssetSelection.assets(
+    dg.AssetKey(["deploy", "canary_report"]), dg.AssetKey(["deploy", "deploy_manifest"])
+)
+SCORES = dg.AssetSelection.assets(dg.AssetKey(["scoring", "batch_scores"]))
+
+#: features, then drift against the champion: every new feature partition is measured.
+features_job = dg.define_asset_job(
+    "features_job",
+    selection=FEATURES | DRIFT,
+    partitions_def=snapshot_partitions,
+    description="Feature store, train/test split and the drift report of one snapshot.",
+)
+#: canary, then (if its blocking check passes) the manifest, whose step moves the aliases.
+promote_job = dg.define_asset_job(
+    "promote_job",
+    selection=PROMOTION,
+    partitions_def=snapshot_partitions,
+    description="Canary the snapshot's candidate; if it passes, promote it and write the manifest.",
+)
+score_job = dg.define_asset_job(
+    "score_job",
+    selection=SCORES,
+    partitions_def=snapshot_partitions,
+    description="The champion scores the snapshot's application_test rows.",
+)
+all_assets = dg.define_asset_job(
+    "all_assets",
+    selection=dg.AssetSelection.all(),
+    partitions_def=snapshot_partitions,
+    description="The whole graph for one snapshot: ingest to batch scores.",
+)
+
+_FALLBACKS = {
+    "ingest_job": lambda: dg.define_asset_job(
+        "ingest_job",
+        selection=RAW,
+        partitions_def=snapshot_partitions,
+        description="Raw tables of one snapshot, with their contract checks.",
+    ),
+    "train_job": lambda: dg.define_asset_job(
+        "train_job",
+        selection=FEATURES | MODEL,
+        partitions_def=snapshot_partitions,
+        description="Features -> candidate -> evaluation and its checks, for one snapshot.",
+    ),
+}
+
+
+def fallback_jobs(defined: Iterable[str]) -> list[dg.UnresolvedAssetJobDefinition]:
+    """``ingest_job`` / ``train_job`` for the names no domain has defined."""
+    taken = set(defined)
+    return [make() for name, make in _FALLBACKS.items() if name not in taken]
+
+
+@dg.op(description="champion <- previous; previous cleared (see deploy.promotion).")
+def rollback_champion(context: dg.OpExecutionContext, registry: ModelRegistry) -> dict:
+    change = rollback(registry, reason=f"rollback_job run {context.run_id}")
+    context.log.info("rolled back: champion v%s (was v%s)", change.champion, change.replaced)
+    context.add_output_metadata({"champion": change.champion, "pulled": change.replaced or ""})
+    return change.to_dict()
+
+
+@dg.job(description="Move champion back to previous; fails if there is no previous.")
+def rollback_job() -> None:
+    rollback_champion()
+
+
+JOBS = [features_job, promote_job, score_job, all_assets, rollback_job]

@@ -1,0 +1,130 @@
+"""Sensors: drift -> retrain, and passed checks -> promotion.
+
+Both read asset events with a storage-id cursor rather than ``@asset_sensor``: that one only
+sees the latest event since its last tick, so two snapshots materialized between ticks would
+lose one. Here every event is visited once, in order, and the cursor only moves past an event
+once it has been decided. ``run_key``s make each request idempotent.
+"""
+
+import dagster as dg
+
+from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
+from creditrisk_assets.deploy.promotion import CHAMPION
+from creditrisk_assets.resources import ModelRegistry
+
+DRIFT_REPORT = dg.AssetKey(["monitoring", "drift_report"])
+CANDIDATE = dg.AssetKey(["model", "candidate"])
+BATCH = 50
+
+
+def _events(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> list[dg.EventLogRecord]:
+    after = int(context.cursor) if context.cursor else None
+    return list(
+        context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, after_storage_id=after),
+            limit=BATCH,
+            ascending=True,
+        ).records
+    )
+
+
+def _meta(record: dg.EventLogRecord) -> dict:
+    mat = record.asset_materialization
+    return {k: getattr(v, "value", v) for k, v in (mat.metadata if mat else {}).items()}
+
+
+def _result(requests: list[dg.RunRequest], skips: list[str], cursor: int | None):
+    cur = str(cursor) if cursor is not None else None
+    if requests:
+        return dg.SensorResult(run_requests=requests, cursor=cur)
+    return dg.SensorResult(
+        skip_reason=dg.SkipReason("; ".join(skips) or "no new events"), cursor=cur
+    )
+
+
+@dg.sensor(
+    job_name="train_job",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="A drift report that crosses its DriftConfig thresholds starts a retrain of "
+    "that snapshot (once per snapshot and champion).",
+)
+def drift_retrain_sensor(context: dg.SensorEvaluationContext):
+    requests, skips, cursor = [], [], context.cursor and int(context.cursor)
+    for record in _events(context, DRIFT_REPORT):
+        cursor, meta, partition = record.storage_id, _meta(record), record.partition_key
+        if meta.get("drift_detected") is True:
+            champion = meta.get("champion_version", "none")
+            requests.append(
+                dg.RunRequest(
+                    partition_key=partition,
+                    run_key=f"drift-retrain:{partition}:champion-v{champion}",
+                    tags={
+                        "creditrisk/trigger": "drift",
+                        "creditrisk/drift": str(meta.get("reasons")),
+                    },
+                )
+            )
+        else:
+            skips.append(
+                f"{partition}: {meta.get('status')} ({meta.get('reasons') or meta.get('reason')})"
+            )
+    return _result(requests, skips, cursor or None)
+
+
+def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, list[str]]:
+    """(blocking checks evaluated, failed ones) in a run."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluated, failed = 0, []
+    for rec in records:
+        ev = rec.event_log_entry.dagster_event.event_specific_data
+        if ev.severity != dg.AssetCheckSeverity.ERROR or not getattr(ev, "blocking", True):
+            continue
+        evaluated += 1
+        if not ev.passed:
+            failed.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
+    return evaluated, failed
+
+
+@dg.sensor(
+    job_name="promote_job",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="A candidate whose training run finished with all blocking checks passed goes "
+    "to the promotion job (canary, then promotion if the canary passes).",
+)
+def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry):
+    requests, skips, cursor = [], [], context.cursor and int(context.cursor)
+    champion = registry.get_alias_version(CHAMPION)
+    for record in _events(context, CANDIDATE):
+        run = context.instance.get_run_by_id(record.run_id)
+        if run is not None and not run.is_finished:
+            skips.append(f"{record.partition_key}: training run {run.run_id[:8]} still running")
+            break  # decide this event on a later tick; the cursor stays before it
+        cursor, partition = record.storage_id, record.partition_key
+        evaluated, failed = _blocking_failures(context.instance, record.run_id)
+        if failed or not evaluated:
+            why = f"blocking checks failed: {failed}" if failed else "no blocking check ran"
+            skips.append(f"{partition}: {why}")
+            continue
+        try:
+            version = candidate_version(registry, partition)
+        except NoCandidate as err:
+            skips.append(str(err))
+            continue
+        if version == champion:
+            skips.append(f"{partition}: v{version} is already the champion")
+            continue
+        requests.append(
+            dg.RunRequest(
+                partition_key=partition,
+                run_key=f"promote:{partition}:v{version}",
+                tags={"creditrisk/trigger": "promotion", "creditrisk/candidate": version},
+            )
+        )
+    return _result(requests, skips, cursor or None)
+
+
+SENSORS = [drift_retrain_sensor, promotion_sensor]

@@ -1,0 +1,108 @@
+"""Each monitoring / deploy / scoring asset on its own, with a real instance and MLflow store."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from creditrisk_assets.deploy import defs as deploy_defs
+from creditrisk_assets.monitoring import defs as monitoring_defs
+from creditrisk_assets.partitions import register_snapshot
+from creditrisk_assets.scoring import defs as scoring_defs
+
+A, B = "2026-11-01", "2026-12-01"
+
+
+def _assets(defs: dg.Definitions) -> list:
+    return [*defs.assets, *(defs.asset_checks or [])]
+
+
+def _materialize(defs_list, partition, instance, resources, run_config=None, raise_on_error=True):
+    register_snapshot(instance, partition)
+    return dg.materialize(
+        [a for d in defs_list for a in _assets(d)],
+        partition_key=partition,
+        instance=instance,
+        resources=resources,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
+
+
+def _meta(result: dg.ExecuteInProcessResult, key: str) -> dict:
+    mats = result.asset_materializations_for_node(key)
+    assert mats, f"{key} did not materialize"
+    return {k: getattr(v, "value", v) for k, v in mats[-1].metadata.items()}
+
+
+def test_drift_report_without_champion_says_no_reference(
+    write_snapshot, instance, resources, lake
+) -> None:
+    write_snapshot(A)
+    result = _materialize([monitoring_defs], A, instance, resources)
+    meta = _meta(result, "monitoring__drift_report")
+    assert meta["status"] == "no_reference" and meta["drift_detected"] is False
+    assert lake.read_json("monitoring/drift_report", A, "drift_report.json")["status"] == (
+        "no_reference"
+    )
+
+
+def test_drift_report_detects_shift_against_champion_reference(
+    write_snapshot, register_model, instance, resources, registry, lake
+) -> None:
+    write_snapshot(A, seed=0)
+    registry.set_alias("champion", register_model(A))
+    write_snapshot(B, shift=0.8, seed=1)
+    meta = _meta(
+        _materialize([monitoring_defs], B, instance, resources), "monitoring__drift_report"
+    )
+    assert meta["status"] == "drift" and meta["drift_detected"] is True
+    assert meta["reference_partition"] == A and meta["n_features"] == 6
+    assert meta["n_drifted"] == 3 and meta["drift_share"] == pytest.approx(0.5)
+    assert {d["feature"] for d in meta["most_drifted"][:3]} == {"f0", "f1", "f2"}
+    report = lake.read_json("monitoring/drift_report", B, "drift_report.json")
+    assert len(report["psi"]) == 6 and report["evidently"]["drift_share"] > 0
+    assert meta["evidently_html"].endswith("data_drift.html")
+    # the same snapshot against its own reference: no drift, check passes
+    same = _materialize([monitoring_defs], A, instance, resources)
+    assert _meta(same, "monitoring__drift_report")["drift_detected"] is False
+    assert all(e.passed for e in same.get_asset_check_evaluations())
+
+
+def test_canary_then_manifest_promotes_and_scoring_uses_champion(
+    write_snapshot, register_model, instance, resources, registry, lake, monkeypatch
+) -> None:
+    monkeypatch.setenv("CREDITRISK_IMAGE_TAG", "creditrisk:test")
+    write_snapshot(A)
+    register_snapshot(instance, A)
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            ["raw", "application_train"], partition=A, metadata={"md5": "a" * 32}
+        )
+    )
+    v1 = register_model(A)
+    result = _materialize([deploy_defs, scoring_defs], A, instance, resources)
+    canary = _meta(result, "deploy__canary_report")
+    assert canary["passed"] is True and canary["champion_version"] == "none"
+    manifest = lake.read_json("deploy/deploy_manifest", A, "deploy_manifest.json")
+    assert manifest["model"]["version"] == v1 and manifest["image_tag"] == "creditrisk:test"
+    assert manifest["lineage"]["raw_md5"] == {"application_train": "a" * 32}
+    assert registry.get_alias_version("champion") == v1
+    scores = pd.read_parquet(lake.local_path("scoring/batch_scores", A))
+    assert len(scores) == 300 and set(scores["decision"]) <= {"approve", "decline"}
+    assert scores["pd"].between(0, 1).all() and (scores["model_version"] == v1).all()
+    assert {"risk_grade", "reason_1", "reason_1_description"} <= set(scores.columns)
+
+
+def test_failing_canary_blocks_promotion(
+    write_snapshot, register_model, instance, resources, registry, lake
+) -> None:
+    write_snapshot(A)
+    registry.set_alias("champion", register_model(A, rounds=20))
+    register_model(A, rounds=1)  # a much weaker candidate for the same snapshot
+    strict = {"ops": {"deploy__canary_report": {"config": {"min_auc_delta": 0.0}}}}
+    result = _materialize([deploy_defs], A, instance, resources, strict, raise_on_error=False)
+    assert _meta(result, "deploy__canary_report")["passed"] is False
+    assert not result.asset_materializations_for_node("deploy__deploy_manifest")
+    assert registry.get_alias_version("champion") == "1"

@@ -1,0 +1,104 @@
+"""Request and response bodies of the scoring API (what the OpenAPI schema documents).
+
+``/predict`` takes feature rows in either of two shapes: ``rows`` (one JSON object per row,
+readable) or ``columns`` + ``data`` (column names once, then arrays of values: a third of the
+bytes and about twice as fast to parse, for large batches). Feature values are finite numbers
+or null (missing); categorical features are their integer codes, as in the feature store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FeatureValue = float | None
+RowId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Annotated[str, Field(max_length=128)]
+
+
+class PredictRequest(BaseModel):
+    """Feature rows to score: ``rows`` or ``columns`` + ``data`` (exactly one of the two)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    rows: list[dict[str, FeatureValue]] | None = Field(
+        default=None, description="One object per row: feature name -> value (null = missing)."
+    )
+    columns: list[str] | None = Field(default=None, description="Feature names of `data`.")
+    data: list[list[FeatureValue]] | None = Field(
+        default=None, description="Rows as arrays of values in the order of `columns`."
+    )
+    ids: list[RowId] | None = Field(
+        default=None, description="Optional row identifiers echoed back (e.g. SK_ID_CURR)."
+    )
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> PredictRequest:
+        if (self.rows is None) == (self.data is None):
+            raise ValueError("give either `rows` or `columns` + `data`")
+        if (self.data is None) != (self.columns is None):
+            raise ValueError("`columns` and `data` go together")
+        n = len(self.rows) if self.rows is not None else len(self.data or [])
+        if n == 0:
+            raise ValueError("at least one row is required")
+        if self.ids is not None and len(self.ids) != n:
+            raise ValueError(f"`ids` has {len(self.ids)} entries for {n} rows")
+        return self
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows) if self.rows is not None else len(self.data or [])
+
+
+class ReasonCodeOut(BaseModel):
+    feature: str
+    description: str
+    value: float | None = Field(description="The applicant's value of the feature.")
+    contribution: float = Field(description="Push on the log-odds of default (> 0).")
+
+
+class Prediction(BaseModel):
+    id: int | str | None = Field(default=None, description="The row's id, when one was given.")
+    pd: float = Field(description="Probability of default, in [0, 1].")
+    decision: Literal["approve", "decline"]
+    risk_grade: Literal["A", "B", "C", "D", "E"]
+    reason_codes: list[ReasonCodeOut] = Field(description="Largest PD-raising features first.")
+    model_version: str
+
+
+class PredictResponse(BaseModel):
+    model_name: str
+    model_version: str
+    predictions: list[Prediction]
+
+
+class ValidateResponse(BaseModel):
+    valid: bool
+    applicants: int
+    history_records: int
+    violations: list[dict] = Field(description="Field-level contract violations (loc, msg).")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    ready: bool
+    model_version: str | None
+    alias: str
+    last_error: str | None = None
+
+
+class Metadata(BaseModel):
+    model_name: str
+    model_version: str
+    alias: str
+    checksum: str | None
+    pd_cutoff: float
+    training_snapshot: str | None
+    metrics: dict[str, float]
+    feature_spec_hash: str
+    n_features: int
+    loaded_at: float
+    tags: dict[str, str]

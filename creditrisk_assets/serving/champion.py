@@ -1,0 +1,158 @@
+"""The served model and the thread that keeps it in step with the registry alias.
+
+Hot swap without dropped requests rests on two rules:
+
+1. A ``ServedModel`` is immutable and complete (booster, spec, metadata) before anyone sees it:
+   the watcher downloads, verifies the checksum, warms it up with one prediction and only then
+   publishes it with a single reference assignment, which is atomic in CPython.
+2. A request reads ``ChampionHolder.current`` once and uses that object to the end, so it never
+   mixes two versions, and an old model stays alive until its last request lets go of it.
+
+A failed load (registry down, checksum mismatch) leaves the current model serving and is counted
+in the metrics; the watcher tries again at the next poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from creditrisk_assets.modeling.scoring_model import ScoringModel
+from creditrisk_assets.resources import ModelRegistry
+from creditrisk_assets.serving.metrics import ApiMetrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """One loaded, verified model version and what ``/metadata`` says about it."""
+
+    model: ScoringModel
+    name: str
+    version: str
+    alias: str
+    checksum: str | None
+    training_snapshot: str | None
+    pd_cutoff: float
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    loaded_at: float
+    feature_index: dict[str, int] = field(default_factory=dict)
+    descriptions: tuple[str, ...] = ()
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.model.spec.names
+
+
+def load_served_model(registry: ModelRegistry, version: str, alias: str, threads: int | None):
+    """Download, verify and warm up one registry version (raises if any of that fails)."""
+    info = registry.version_info(version)
+    model: ScoringModel = registry.load(version, nthread=threads)
+    if info.checksum is not None and model.checksum != info.checksum:
+        # registry.load verifies already; this guards against a registry that stops doing so
+        raise RuntimeError(f"checksum of v{version} differs from the registry's tag")
+    names = model.spec.names
+    warm = np.full((1, len(names)), np.nan, dtype=np.float32)
+    model.predict_pd(warm)  # first prediction allocates XGBoost's caches: pay it here
+    model.contributions(warm)
+    return ServedModel(
+        model=model,
+        name=info.name,
+        version=str(model.version or version),
+        alias=alias,
+        checksum=model.checksum,
+        training_snapshot=info.partition or model.meta.partition,
+        pd_cutoff=float(model.meta.pd_cutoff),
+        metrics=dict(info.metrics),
+        tags={k: v for k, v in info.tags.items() if not k.startswith("metric.")},
+        loaded_at=time.time(),
+        feature_index={n: i for i, n in enumerate(names)},
+        descriptions=tuple(f.description for f in model.spec.features),
+    )
+
+
+class ChampionHolder:
+    """Holds the served model and polls the registry alias in a daemon thread."""
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        alias: str,
+        poll_seconds: float,
+        metrics: ApiMetrics,
+        threads: int | None = None,
+    ) -> None:
+        self.registry = registry
+        self.alias = alias
+        self.poll_seconds = poll_seconds
+        self.metrics = metrics
+        self.threads = threads
+        self.current: ServedModel | None = None
+        self.last_error: str | None = None
+        self.last_poll: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Poll once: load and swap in the alias's version if it changed. True if swapped."""
+        with self._refresh_lock:
+            try:
+                version = self.registry.get_alias_version(self.alias)
+            except Exception as err:  # registry unreachable: keep serving, report, retry
+                self._failed(f"cannot read alias {self.alias!r}: {err}")
+                return False
+            self.last_poll = time.time()
+            current = self.current
+            if version is None or (current is not None and current.version == version):
+                return False
+            try:
+                served = load_served_model(self.registry, version, self.alias, self.threads)
+            except Exception as err:  # bad artifact or checksum: the old model keeps serving
+                self._failed(f"cannot load {self.alias!r} v{version}: {err}")
+                return False
+            self.current = served  # the swap: one reference assignment
+            self.last_error = None
+            self.metrics.model_loaded(served.name, served.version, self.alias, served.loaded_at)
+            log.info("serving %s v%s (alias %s)", served.name, served.version, self.alias)
+            return True
+
+    def _failed(self, message: str) -> None:
+        self.last_error = message
+        self.metrics.model_load_failed()
+        log.warning(message)
+
+    def start(self) -> None:
+        """Start the polling thread (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="champion-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            self.refresh()
+
+    def status(self) -> dict[str, Any]:
+        current = self.current
+        return {
+            "alias": self.alias,
+            "version": current.version if current else None,
+            "last_poll": self.last_poll,
+            "last_error": self.last_error,
+            "poll_seconds": self.poll_seconds,
+        }

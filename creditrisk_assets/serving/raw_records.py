@@ -1,0 +1,135 @@
+"""Pydantic models of raw application records, generated from the project's table layouts.
+
+``/score`` and ``/validate`` take an applicant as the Kaggle ``application_test`` record plus
+optional history arrays keyed by table name. The models are built from ``schema.table_spec`` at
+import time, so the API accepts exactly the columns and types the pipeline ingests, and the
+OpenAPI schema documents every column. Unknown columns are rejected (a typo must not silently
+become a missing value); integers are bounded to int64 and floats must be finite, because both
+go into DuckDB next. Value-level rules (categories) are checked in ``contract.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from creditrisk_assets.schema import HISTORY_TABLES, TableSpec, table_spec
+
+APPLICATION_TABLE = "application_test"
+ID_COLUMN = "SK_ID_CURR"
+INT64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+TEXT = Annotated[str, Field(max_length=256)]
+_PY_TYPES: dict[str, Any] = {"int": INT64, "float": float, "str": TEXT}
+_PANDAS_DTYPES = {"int": "Int64", "float": "float64", "str": "object"}
+_RECORD_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def _required_columns(spec: TableSpec) -> set[str]:
+    """Keys and parent links a record cannot do without (SK_ID_CURR is filled in for history)."""
+    cols = set(spec.key) | set(spec.parents)
+    if spec.name != APPLICATION_TABLE:
+        cols.discard(ID_COLUMN)
+    return cols
+
+
+def _record_model(name: str) -> type[BaseModel]:
+    spec = table_spec(name)
+    required = _required_columns(spec)
+    fields: dict[str, Any] = {}
+    for col in spec.columns:
+        typ = _PY_TYPES[col.dtype]
+        desc = col.description[:300]
+        if col.name in required:
+            fields[col.name] = (typ, Field(description=desc))
+        else:
+            fields[col.name] = (typ | None, Field(default=None, description=desc))
+    model_name = "".join(p.capitalize() for p in name.split("_")) + "Record"
+    return create_model(model_name, __config__=_RECORD_CONFIG, **fields)
+
+
+ApplicationRecord = _record_model(APPLICATION_TABLE)
+HISTORY_MODELS: dict[str, type[BaseModel]] = {t: _record_model(t) for t in HISTORY_TABLES}
+
+HistoryRecords = create_model(
+    "HistoryRecords",
+    __config__=ConfigDict(extra="forbid", frozen=True),
+    **{
+        t: (list[model], Field(default_factory=list, description=f"Records of {t}."))
+        for t, model in HISTORY_MODELS.items()
+    },
+)
+
+
+class Applicant(BaseModel):
+    """One applicant: the application record and, optionally, their history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    application: ApplicationRecord  # type: ignore[valid-type]
+    history: HistoryRecords = Field(default_factory=HistoryRecords)  # type: ignore[valid-type]
+
+
+class ScoreRequest(BaseModel):
+    """Body of ``/score`` and ``/validate``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    applicants: list[Applicant] = Field(min_length=1)
+
+
+def history_record_count(request: ScoreRequest) -> int:
+    return sum(len(getattr(a.history, t)) for a in request.applicants for t in HISTORY_TABLES)
+
+
+def to_frames(request: ScoreRequest) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The application frame and one frame per history table, in the raw layer's layout.
+
+    History records get their applicant's ``SK_ID_CURR`` where they did not carry one (the
+    contract check has already refused records that name a different applicant).
+    """
+    app_rows = [a.application.model_dump() for a in request.applicants]
+    application = _frame(APPLICATION_TABLE, app_rows)
+    history: dict[str, pd.DataFrame] = {}
+    for table in HISTORY_TABLES:
+        rows = []
+        spec_cols = table_spec(table).column_names
+        for a in request.applicants:
+            sk_id = a.application.SK_ID_CURR  # type: ignore[attr-defined]
+            for rec in getattr(a.history, table):
+                row = rec.model_dump()
+                if ID_COLUMN in spec_cols and row.get(ID_COLUMN) is None:
+                    row[ID_COLUMN] = sk_id
+                rows.append(row)
+        history[table] = _frame(table, rows)
+    return application, history
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    spec = table_spec(table)
+    frame = pd.DataFrame.from_records(rows, columns=spec.column_names)
+    return frame.astype({c.name: _PANDAS_DTYPES[c.dtype] for c in spec.columns})
+
+
+def raw_schema() -> dict[str, Any]:
+    """Columns of every raw input table for ``/schema`` (types, categories, descriptions)."""
+    out: dict[str, Any] = {}
+    for table in (APPLICATION_TABLE, *HISTORY_TABLES):
+        spec = table_spec(table)
+        required = _required_columns(spec)
+        out[table] = {
+            "key": list(spec.key),
+            "parents": dict(spec.parents),
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.dtype,
+                    "required": c.name in required,
+                    "categories": list(c.categories) if c.categories else None,
+                    "description": c.description,
+                }
+                for c in spec.columns
+            ],
+        }
+    return out

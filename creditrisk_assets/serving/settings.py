@@ -1,0 +1,68 @@
+"""Settings of the scoring API, read from the environment.
+
+The API runs from the same resources as the pipeline (``creditrisk_assets.resources``); these
+settings only cover what is particular to serving: who may call it, how much one request may
+carry and how often it looks for a new champion. Secrets (the API key) come only from the
+environment, never from code or files in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+#: Environment variable -> settings field. Documented in the README's serving section.
+ENV_VARS: dict[str, str] = {
+    "CREDITRISK_API_KEY": "api_key",
+    "CREDITRISK_API_MAX_BODY_BYTES": "max_body_bytes",
+    "CREDITRISK_API_MAX_ROWS": "max_rows",
+    "CREDITRISK_API_MAX_APPLICANTS": "max_applicants",
+    "CREDITRISK_API_MAX_HISTORY_RECORDS": "max_history_records",
+    "CREDITRISK_API_POLL_SECONDS": "poll_seconds",
+    "CREDITRISK_API_MODEL_ALIAS": "model_alias",
+    "CREDITRISK_API_REASON_CODES": "reason_codes",
+    "CREDITRISK_API_MODEL_THREADS": "model_threads",
+}
+
+
+class ServingSettings(BaseModel):
+    """Limits, auth and champion-watching for one app instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="When set, scoring endpoints require it in the X-API-Key header.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (bytes); larger bodies get 413. "
+        "The default fits 10,000 feature rows of ~150 features.",
+    )
+    max_rows: int = Field(default=10_000, ge=1, description="Most feature rows per /predict.")
+    max_applicants: int = Field(default=1_000, ge=1, description="Most applicants per /score.")
+    max_history_records: int = Field(
+        default=50_000,
+        ge=0,
+        description="Most history records (all tables, all applicants) per /score request.",
+    )
+    poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the watcher asks the registry for the alias."
+    )
+    model_alias: str = Field(
+        default="champion", pattern=r"^[a-z][a-z0-9_-]*$", description="Registry alias served."
+    )
+    reason_codes: int = Field(default=4, ge=1, le=20, description="Reason codes per prediction.")
+    model_threads: int | None = Field(
+        default=None, ge=1, description="XGBoost threads for scoring; None = XGBoost's default."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServingSettings:
+        """Settings from ``CREDITRISK_API_*`` variables (empty values count as unset)."""
+        env = os.environ if environ is None else environ
+        values = {field: env[var] for var, field in ENV_VARS.items() if env.get(var)}
+        return cls.model_validate(values)

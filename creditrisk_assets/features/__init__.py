@@ -1,0 +1,54 @@
+"""Features domain: the feature store, its train/test split, their checks, and the feature spec.
+
+Other domains use: ``load_feature_spec(lake, partition)`` (the spec written with a partition),
+``features_for_records(warehouse, application, history)`` (one applicant's features from raw
+records, by the same SQL as the store), and the lake paths ``STORE_PATH``/``TRAIN_PATH``/
+``TEST_PATH``.
+"""
+
+import dagster as dg
+
+from creditrisk_assets.features.assets import (
+    FEATURE_STORE,
+    STORE_PATH,
+    TEST,
+    TEST_PATH,
+    TRAIN,
+    TRAIN_PATH,
+    SplitConfig,
+    feature_splits,
+    feature_store,
+    load_feature_spec,
+    split_bucket,
+)
+from creditrisk_assets.features.checks import (
+    ClassBalanceConfig,
+    feature_store_contract,
+    split_class_balance,
+    split_disjoint_and_complete,
+)
+from creditrisk_assets.features.compute import features_for_records
+from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
+
+__all__ = [
+    "FEATURE_STORE",
+    "SPEC_FILE",
+    "STORE_PATH",
+    "TEST",
+    "TEST_PATH",
+    "TRAIN",
+    "TRAIN_PATH",
+    "ClassBalanceConfig",
+    "Feature",
+    "FeatureSpec",
+    "SplitConfig",
+    "defs",
+    "features_for_records",
+    "load_feature_spec",
+    "split_bucket",
+]
+
+defs = dg.Definitions(
+    assets=[feature_store, feature_splits],
+    asset_checks=[feature_store_contract, split_disjoint_and_complete, split_class_balance],
+)

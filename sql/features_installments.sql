@@ -1,0 +1,63 @@
+-- Instalment payments on previous credits: days past due (paid after the due day), days before
+-- due (paid early), paid/due ratio and difference, amounts; overall and over the last 12 months
+-- (DAYS_INSTALMENT >= -365, relative to the application). A missing payment date or amount
+-- leaves the derived value NULL rather than turning it into 0.
+WITH payments AS (
+    SELECT
+        SK_ID_CURR,
+        NUM_INSTALMENT_VERSION,
+        DAYS_INSTALMENT,
+        DAYS_ENTRY_PAYMENT,
+        AMT_INSTALMENT,
+        AMT_PAYMENT,
+        CASE
+            WHEN DAYS_ENTRY_PAYMENT - DAYS_INSTALMENT > 0 THEN DAYS_ENTRY_PAYMENT - DAYS_INSTALMENT
+            WHEN DAYS_ENTRY_PAYMENT - DAYS_INSTALMENT <= 0 THEN 0
+        END AS DPD,
+        CASE
+            WHEN DAYS_INSTALMENT - DAYS_ENTRY_PAYMENT > 0 THEN DAYS_INSTALMENT - DAYS_ENTRY_PAYMENT
+            WHEN DAYS_INSTALMENT - DAYS_ENTRY_PAYMENT <= 0 THEN 0
+        END AS DBD,
+        AMT_PAYMENT / NULLIF(AMT_INSTALMENT, 0) AS PAYMENT_RATIO,
+        AMT_INSTALMENT - AMT_PAYMENT AS PAYMENT_DIFF,
+        DAYS_INSTALMENT >= -365 AS in_last_12m
+    FROM installments_payments
+)
+SELECT
+    SK_ID_CURR,
+    CAST(COLUMNS(* EXCLUDE (SK_ID_CURR)) AS DOUBLE)
+FROM (
+    SELECT
+        SK_ID_CURR,
+        count(*) AS INSTAL_COUNT,
+        count(DISTINCT NUM_INSTALMENT_VERSION) AS INSTAL_NUM_INSTALMENT_VERSION_NUNIQUE,
+        max(DPD) AS INSTAL_DPD_MAX,
+        favg(DPD) AS INSTAL_DPD_MEAN,
+        fsum(DPD) AS INSTAL_DPD_SUM,
+        max(DBD) AS INSTAL_DBD_MAX,
+        favg(DBD) AS INSTAL_DBD_MEAN,
+        fsum(DBD) AS INSTAL_DBD_SUM,
+        favg(CAST(DPD > 0 AS DOUBLE)) AS INSTAL_LATE_SHARE,
+        min(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_MIN,
+        favg(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_MEAN,
+        stddev_samp(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_STD,
+        max(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_MAX,
+        favg(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_MEAN,
+        fsum(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_SUM,
+        max(AMT_INSTALMENT) AS INSTAL_AMT_INSTALMENT_MAX,
+        favg(AMT_INSTALMENT) AS INSTAL_AMT_INSTALMENT_MEAN,
+        fsum(AMT_INSTALMENT) AS INSTAL_AMT_INSTALMENT_SUM,
+        min(AMT_PAYMENT) AS INSTAL_AMT_PAYMENT_MIN,
+        favg(AMT_PAYMENT) AS INSTAL_AMT_PAYMENT_MEAN,
+        fsum(AMT_PAYMENT) AS INSTAL_AMT_PAYMENT_SUM,
+        max(DAYS_ENTRY_PAYMENT) AS INSTAL_DAYS_ENTRY_PAYMENT_MAX,
+        favg(DAYS_ENTRY_PAYMENT) AS INSTAL_DAYS_ENTRY_PAYMENT_MEAN,
+        count(*) FILTER (WHERE in_last_12m) AS INSTAL_L12M_COUNT,
+        max(DPD) FILTER (WHERE in_last_12m) AS INSTAL_L12M_DPD_MAX,
+        favg(DPD) FILTER (WHERE in_last_12m) AS INSTAL_L12M_DPD_MEAN,
+        favg(CAST(DPD > 0 AS DOUBLE)) FILTER (WHERE in_last_12m) AS INSTAL_L12M_LATE_SHARE,
+        favg(PAYMENT_RATIO) FILTER (WHERE in_last_12m) AS INSTAL_L12M_PAYMENT_RATIO_MEAN,
+        fsum(PAYMENT_DIFF) FILTER (WHERE in_last_12m) AS INSTAL_L12M_PAYMENT_DIFF_SUM
+    FROM payments
+    GROUP BY SK_ID_CURR
+)

@@ -66,7 +66,7 @@ _FALLBACKS = {
 }
 
 
-def fallback_jobs(defined: Iterable[str]) -> list[dg.UnresolvedAssetJobDefinition]:
+def fallback_jobs(defined: Iterable[str]) -> list:
     """``ingest_job`` / ``train_job`` for the names no domain has defined."""
     taken = set(defined)
     return [make() for name, make in _FALLBACKS.items() if name not in taken]

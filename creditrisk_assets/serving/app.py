@@ -5,16 +5,12 @@ warehouse are the same ``ModelRegistry`` and ``Warehouse`` classes the Dagster a
 ``/score`` builds features with the same ``sql/`` files through ``features_for_records``, so the
 API and the pipeline cannot disagree about which model is champion or how a feature is made.
 
-Request bodies are read as bytes and parsed by pydantic's JSON parser straight into the request
-models (``model_validate_json``): at 10,000 rows that is several times faster than FastAPI's
-``json.loads`` followed by validation. The body schemas are still published in OpenAPI
-(``openapi_extra`` plus the models' JSON schema), so clients and schemathesis see them.
-CPU-bound work runs in the threadpool, never on the event loop.
+Bodies are parsed by pydantic straight from bytes (see ``http.py``); CPU-bound work (parsing,
+feature SQL, XGBoost) runs in the threadpool, never on the event loop.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -23,8 +19,6 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
@@ -38,49 +32,17 @@ from creditrisk_assets.serving.api_models import (
     ValidateResponse,
 )
 from creditrisk_assets.serving.champion import ChampionHolder, ServedModel
+from creditrisk_assets.serving.http import (
+    ERROR_RESPONSES,
+    json_body,
+    json_response,
+    parse,
+    publish_body_schemas,
+)
 from creditrisk_assets.serving.metrics import CONTENT_TYPE, ApiMetrics
 from creditrisk_assets.serving.middleware import LimitsAndMetricsMiddleware
 from creditrisk_assets.serving.raw_records import ScoreRequest
 from creditrisk_assets.serving.settings import ServingSettings
-
-_ERROR = {"description": "Error", "content": {"application/json": {}}}
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {**_ERROR, "description": "Missing or wrong X-API-Key"},
-    413: {**_ERROR, "description": "Body or row count over the limit"},
-    415: {**_ERROR, "description": "Body is not application/json"},
-    422: {**_ERROR, "description": "Invalid input, with field-level messages"},
-    503: {**_ERROR, "description": "No champion model loaded yet"},
-}
-_REF = "#/components/schemas/{model}"
-_BODY_MODELS: tuple[type[BaseModel], ...] = (PredictRequest, ScoreRequest)
-
-
-def _json_body(model: type[BaseModel]) -> dict[str, Any]:
-    schema = {"$ref": _REF.format(model=model.__name__)}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def _validation_detail(err: ValidationError) -> list[dict[str, Any]]:
-    """Pydantic errors as FastAPI's 422 ``detail`` (loc from ``body``; small inputs echoed)."""
-    out = []
-    for e in err.errors(include_url=False, include_context=False)[: scoring.MAX_REPORTED_ERRORS]:
-        item: dict[str, Any] = {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-        value = e.get("input")
-        if isinstance(value, int | float | bool) or (isinstance(value, str) and len(value) < 100):
-            item["input"] = value
-        out.append(item)
-    return out
-
-
-def _parse(model: type[BaseModel], body: bytes) -> Any:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as err:
-        raise HTTPException(422, _validation_detail(err)) from None
-
-
-def _json(content: Any) -> Response:
-    return Response(json.dumps(content, allow_nan=False), media_type="application/json")
 
 
 def create_app(
@@ -192,7 +154,7 @@ def create_app(
         }
 
     def parse_score_request(body: bytes) -> ScoreRequest:
-        req: ScoreRequest = _parse(ScoreRequest, body)
+        req: ScoreRequest = parse(ScoreRequest, body)
         if len(req.applicants) > settings.max_applicants:
             raise HTTPException(
                 413, f"{len(req.applicants)} applicants; at most {settings.max_applicants}"
@@ -207,7 +169,7 @@ def create_app(
     def validate_sync(body: bytes) -> Response:
         req = parse_score_request(body)
         found = contract.violations(req)
-        return _json(
+        return json_response(
             {
                 "valid": not found,
                 "applicants": len(req.applicants),
@@ -219,7 +181,7 @@ def create_app(
     @app.post(
         "/validate",
         response_model=ValidateResponse,
-        openapi_extra=_json_body(ScoreRequest),
+        openapi_extra=json_body(ScoreRequest),
         **scoring_route,
     )
     async def validate(request: Request) -> Response:
@@ -227,7 +189,7 @@ def create_app(
         return await run_in_threadpool(validate_sync, await request.body())
 
     def predict_sync(body: bytes, served: ServedModel) -> Response:
-        req: PredictRequest = _parse(PredictRequest, body)
+        req: PredictRequest = parse(PredictRequest, body)
         if req.n_rows > settings.max_rows:
             raise HTTPException(413, f"{req.n_rows} rows; at most {settings.max_rows} per request")
         try:
@@ -236,14 +198,14 @@ def create_app(
             raise HTTPException(422, err.errors) from None
         preds = scoring.predict(served, x, req.ids, settings.reason_codes)
         metrics.add_rows("predict", len(preds))
-        return _json(
+        return json_response(
             {"model_name": served.name, "model_version": served.version, "predictions": preds}
         )
 
     @app.post(
         "/predict",
         response_model=PredictResponse,
-        openapi_extra=_json_body(PredictRequest),
+        openapi_extra=json_body(PredictRequest),
         **scoring_route,
     )
     async def predict(request: Request) -> Response:
@@ -269,14 +231,14 @@ def create_app(
         x = scoring.frame_matrix(frame, served, ids)
         preds = scoring.predict(served, x, ids, settings.reason_codes)
         metrics.add_rows("score", len(preds))
-        return _json(
+        return json_response(
             {"model_name": served.name, "model_version": served.version, "predictions": preds}
         )
 
     @app.post(
         "/score",
         response_model=PredictResponse,
-        openapi_extra=_json_body(ScoreRequest),
+        openapi_extra=json_body(ScoreRequest),
         **scoring_route,
     )
     async def score(request: Request) -> Response:
@@ -289,7 +251,7 @@ def create_app(
         """Prometheus text: requests, latency histogram, errors, rows, served model version."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    _publish_body_schemas(app)
+    publish_body_schemas(app, (PredictRequest, ScoreRequest))
     app.add_middleware(
         LimitsAndMetricsMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -297,17 +259,3 @@ def create_app(
         routes=app.routes,
     )
     return app
-
-
-def _publish_body_schemas(app: FastAPI) -> None:
-    """Add the request-body models to the OpenAPI components the routes' ``$ref``s point at."""
-    _, defs = models_json_schema([(m, "validation") for m in _BODY_MODELS], ref_template=_REF)
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = generate()
-            spec.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

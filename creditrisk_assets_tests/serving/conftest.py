@@ -129,16 +129,35 @@ class Registrar:
         self.features, self.target = frame
         self.tmp = tmp
 
-    def register(self, rounds: int = 20, seed: int = 0, alias: str | None = "champion") -> str:
+    def registry_for(self, model_name: str) -> ModelRegistry:
+        """The same store under another registered-model name: an isolated alias namespace."""
+        r = self.registry
+        return ModelRegistry(
+            tracking_uri=r.tracking_uri, artifact_root=r.artifact_root, model_name=model_name
+        )
+
+    def register(
+        self,
+        rounds: int = 20,
+        seed: int = 0,
+        alias: str | None = "champion",
+        registry: ModelRegistry | None = None,
+        checksum: str | None = None,
+    ) -> str:
+        """Train, save and register a version; ``checksum`` overrides the true one (tamper)."""
+        registry = registry or self.registry
         model = train_tiny_model(self.features, self.target, rounds, seed)
         folder = self.tmp / f"model-{rounds}-{seed}-{time.monotonic_ns()}"
-        checksum = model.save(folder)
-        with self.registry.candidate_run("serving-test") as run:
-            info = self.registry.register(
-                run, folder, checksum, {"partition": "2026-11-01", "metric.test_auc": 0.71}
+        true_checksum = model.save(folder)
+        with registry.candidate_run("serving-test") as run:
+            info = registry.register(
+                run,
+                folder,
+                checksum or true_checksum,
+                {"partition": "2026-11-01", "metric.test_auc": 0.71},
             )
         if alias:
-            self.registry.set_alias(alias, info.version)
+            registry.set_alias(alias, info.version)
         return info.version
 
 
@@ -205,3 +224,15 @@ def live(make_server: Callable[..., LiveServer]) -> Iterator[LiveServer]:
     """One server per test module with default limits and no API key."""
     with make_server(poll_seconds=3600) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def feature_rows(training_frame: tuple[pd.DataFrame, np.ndarray]) -> list[dict[str, Any]]:
+    """Feature rows (JSON-ready, NaN -> None) of the training applicants, in SQL column order."""
+    return _to_json_records(training_frame[0])
+
+
+@pytest.fixture(scope="session")
+def local_champion(registrar: Registrar) -> ScoringModel:
+    """The champion as the registry loads it, to compare the API's answers with."""
+    return registrar.registry.load("champion")

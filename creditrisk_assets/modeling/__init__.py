@@ -3,3 +3,28 @@
 Public, stable pieces other domains use: ``ScoringModel`` (scoring_model), ``DecisionPolicy``
 (policy), the metric functions (metrics) and ``ModelRegistry`` (resources.registry).
 """
+
+from __future__ import annotations
+
+import dagster as dg
+
+from creditrisk_assets.modeling.assets import (
+    candidate,
+    test_metrics,
+    test_predictions,
+    train_metrics,
+)
+from creditrisk_assets.modeling.checks import auc_floor, auc_gap, calibration_error, fairness
+from creditrisk_assets.partitions import snapshot_partitions
+
+MODEL_ASSETS = [candidate, train_metrics, test_predictions, test_metrics]
+MODEL_CHECKS = [auc_floor, auc_gap, calibration_error, fairness]
+
+train_job = dg.define_asset_job(
+    "train_job",
+    selection=dg.AssetSelection.assets(*MODEL_ASSETS),
+    partitions_def=snapshot_partitions,
+    description="Train, register and evaluate the candidate for one snapshot (with its checks).",
+)
+
+defs = dg.Definitions(assets=MODEL_ASSETS, asset_checks=MODEL_CHECKS, jobs=[train_job])

@@ -1,0 +1,264 @@
+"""``model/candidate``, ``model/train_metrics``, ``model/test_predictions``, ``model/test_metrics``.
+
+The candidate is trained inside an MLflow run the asset itself opens and always ends (FINISHED
+or FAILED), whatever launched the step: job, sensor, UI or CLI. The registered version is the
+source of truth for what was trained; ``model/candidate``'s lake partition holds a small JSON
+pointer (version, run id, checksum) so evaluation loads exactly that version.
+"""
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from creditrisk_assets import config as settings
+from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.modeling import metrics as m
+from creditrisk_assets.modeling.config import CandidateConfig
+from creditrisk_assets.modeling.plots import evaluation_plots, markdown_image
+from creditrisk_assets.modeling.scoring_model import ScoringModel
+from creditrisk_assets.modeling.training import train_model
+from creditrisk_assets.partitions import snapshot_partitions
+from creditrisk_assets.resources import Lake, ModelRegistry
+
+CANDIDATE = dg.AssetKey(["model", "candidate"])
+TRAIN_METRICS = dg.AssetKey(["model", "train_metrics"])
+TEST_METRICS = dg.AssetKey(["model", "test_metrics"])
+TEST_PREDICTIONS = dg.AssetKey(["model", "test_predictions"])
+FEATURE_STORE = dg.AssetKey(["features", "feature_store"])
+FEATURES_TRAIN = dg.AssetKey(["features", "train"])
+FEATURES_TEST = dg.AssetKey(["features", "test"])
+CANDIDATE_FILE = "candidate.json"
+METRICS_FILE = "metrics.json"
+REASON_CODES = 4
+
+
+def path_of(key: dg.AssetKey) -> str:
+    return "/".join(key.path)
+
+
+def load_spec(lake: Lake, partition: str) -> FeatureSpec:
+    return FeatureSpec.from_dict(lake.read_json(path_of(FEATURE_STORE), partition, SPEC_FILE))
+
+
+def read_features(lake: Lake, key: dg.AssetKey, partition: str, spec: FeatureSpec) -> pd.DataFrame:
+    """Id, target and spec columns of a split (a clear error naming absent columns)."""
+    path = lake.local_path(path_of(key), partition)
+    wanted = [spec.id_column, spec.target_column, *spec.names]
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_schema(path).names)
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        raise KeyError(f"{path_of(key)} [{partition}] lacks columns {missing}")
+    return pd.read_parquet(path, columns=wanted)
+
+
+def data_fingerprint(paths: list[str], spec: FeatureSpec) -> str:
+    """SHA-256 over the training inputs' bytes and the spec: equal inputs, equal fingerprint."""
+    h = hashlib.sha256(spec.hash.encode())
+    for path in paths:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 22):
+                h.update(block)
+    return h.hexdigest()
+
+
+def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> ScoringModel:
+    """The version ``model/candidate`` registered for ``partition``, checksum-verified."""
+    pointer = lake.read_json(path_of(CANDIDATE), partition, CANDIDATE_FILE)
+    model = registry.load(pointer["version"])
+    if model.checksum != pointer["checksum"]:
+        raise RuntimeError(
+            f"registry v{pointer['version']} checksum {model.checksum} differs from the "
+            f"candidate pointer's {pointer['checksum']} for {partition}"
+        )
+    return model
+
+
+@dg.asset(
+    key=CANDIDATE,
+    partitions_def=snapshot_partitions,
+    deps=[FEATURE_STORE, FEATURES_TRAIN],
+    group_name="modeling",
+    description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
+)
+def candidate(
+    context: dg.AssetExecutionContext, config: CandidateConfig, lake: Lake, registry: ModelRegistry
+) -> dg.MaterializeResult:
+    partition = context.partition_key
+    spec = load_spec(lake, partition)
+    frame = read_features(lake, FEATURES_TRAIN, partition, spec)
+    train_path = lake.local_path(path_of(FEATURES_TRAIN), partition)
+    fingerprint = data_fingerprint([train_path], spec)
+    params = config.params()
+    tags = {
+        "partition": partition,
+        "dagster_run_id": context.run_id,
+        "data_fingerprint": fingerprint,
+        "feature_spec_hash": spec.hash,
+    }
+    with (
+        registry.candidate_run(f"candidate-{partition}", tags=tags) as run,
+        tempfile.TemporaryDirectory(prefix="creditrisk-candidate-") as tmp,
+    ):
+        run.log_params(config.model_dump())
+        result = train_model(frame, spec, params, partition=partition)
+        fit_metrics = {
+            **result.validation,
+            "best_iteration": result.best_iteration,
+            "train_base_rate": result.base_rate,
+            "resampled_base_rate": result.resampled_base_rate,
+            "logit_offset": result.model.meta.logit_offset,
+        }
+        run.log_metrics(fit_metrics)
+        model_dir = Path(tmp) / "model"
+        checksum = result.model.save(model_dir)
+        gain = result.model.booster.get_score(importance_type="total_gain")
+        (Path(tmp) / "feature_importance.json").write_text(json.dumps(gain, indent=1))
+        run.log_artifact(Path(tmp) / "feature_importance.json", "diagnostics")
+        info = registry.register(
+            run,
+            model_dir,
+            checksum,
+            tags={**tags, "pd_cutoff": params.pd_cutoff, "resampling": params.resampling},
+        )
+        pointer = {
+            "version": info.version,
+            "mlflow_run_id": run.run_id,
+            "checksum": checksum,
+            "model_name": info.name,
+            "feature_spec_hash": spec.hash,
+        }
+        lake.write_json(path_of(CANDIDATE), partition, CANDIDATE_FILE, pointer)
+    context.log.info("candidate[%s]: registered %s v%s", partition, info.name, info.version)
+    top = sorted(gain, key=lambda k: -gain[k])[:10]
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": info.version,
+            "mlflow_run_id": run.run_id,
+            "checksum": checksum,
+            "data_fingerprint": fingerprint,
+            "rows": result.rows,
+            **{k: float(v) for k, v in fit_metrics.items()},
+            "top_features_by_gain": ", ".join(top),
+        }
+    )
+
+
+def _evaluate(
+    context: dg.AssetExecutionContext,
+    registry: ModelRegistry,
+    lake: Lake,
+    key: dg.AssetKey,
+    split: str,
+    model: ScoringModel,
+    y: np.ndarray,
+    p: np.ndarray,
+) -> dg.MaterializeResult:
+    """Metrics + plots for one split: lake JSON, MLflow run, version tags, Dagster metadata."""
+    partition = context.partition_key
+    cutoff = model.policy.cutoff
+    values = m.all_metrics(y, p, cutoff)
+    folder = settings.reports_dir() / "model" / partition / f"v{model.version}"
+    plots = evaluation_plots(y, p, folder, split, cutoff)
+    pointer = lake.read_json(path_of(CANDIDATE), partition, CANDIDATE_FILE)
+    run_id = pointer["mlflow_run_id"]
+    registry.log_to_run(run_id, metrics={f"{split}_{k}": v for k, v in values.items()})
+    for path in plots.values():
+        registry.log_to_run(run_id, artifacts={"plots": path})
+    registry.set_version_tags(
+        model.version or pointer["version"],
+        {f"metric.{split}_{k}": round(v, 6) for k, v in values.items() if k != "pd_cutoff"},
+    )
+    lake.write_json(
+        path_of(key), partition, METRICS_FILE, {**values, "model_version": model.version}
+    )
+    metadata: dict[str, Any] = {k: float(v) for k, v in values.items()}
+    metadata["model_version"] = model.version
+    for name, path in plots.items():
+        metadata[f"plot_{name}"] = dg.MetadataValue.path(str(path))
+    metadata["plots"] = dg.MetadataValue.md("\n\n".join(markdown_image(p) for p in plots.values()))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    key=TRAIN_METRICS,
+    partitions_def=snapshot_partitions,
+    deps=[CANDIDATE, FEATURES_TRAIN],
+    group_name="modeling",
+    description="The candidate's metrics on its own train split (for the overfit-gap check).",
+)
+def train_metrics(
+    context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
+) -> dg.MaterializeResult:
+    model = load_candidate(lake, registry, context.partition_key)
+    frame = read_features(lake, FEATURES_TRAIN, context.partition_key, model.spec)
+    y = frame[model.spec.target_column].to_numpy()
+    return _evaluate(
+        context, registry, lake, TRAIN_METRICS, "train", model, y, model.predict_pd(frame)
+    )
+
+
+@dg.asset(
+    key=TEST_PREDICTIONS,
+    partitions_def=snapshot_partitions,
+    deps=[CANDIDATE, FEATURES_TEST],
+    group_name="modeling",
+    description="PD, decision, risk grade and top-4 reason codes for every test row (Parquet).",
+)
+def test_predictions(
+    context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
+) -> dg.MaterializeResult:
+    partition = context.partition_key
+    model = load_candidate(lake, registry, partition)
+    frame = read_features(lake, FEATURES_TEST, partition, model.spec)
+    pd_values = model.predict_pd(frame)
+    out = pd.DataFrame(
+        {
+            model.spec.id_column: frame[model.spec.id_column].to_numpy(),
+            model.spec.target_column: frame[model.spec.target_column].to_numpy(),
+            "PD": pd_values,
+            "decision": model.policy.decide_many(pd_values),
+            "risk_grade": model.policy.risk_grades(pd_values),
+            "model_version": model.version,
+        }
+    )
+    reasons = model.reason_code_frame(frame, k=REASON_CODES).reset_index(drop=True)
+    out = pd.concat([out, reasons], axis=1)
+    with lake.write_partition(path_of(TEST_PREDICTIONS), partition) as tmp:
+        out.to_parquet(tmp, index=False)
+    return dg.MaterializeResult(
+        metadata={
+            "rows": len(out),
+            "model_version": model.version,
+            "mean_pd": float(pd_values.mean()),
+            "approval_rate": float((out["decision"] == "approve").mean()),
+            "grades": json.dumps(out["risk_grade"].value_counts().sort_index().to_dict()),
+            "path": dg.MetadataValue.path(lake.partition_uri(path_of(TEST_PREDICTIONS), partition)),
+        }
+    )
+
+
+@dg.asset(
+    key=TEST_METRICS,
+    partitions_def=snapshot_partitions,
+    deps=[TEST_PREDICTIONS],
+    group_name="modeling",
+    description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test.",
+)
+def test_metrics(
+    context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
+) -> dg.MaterializeResult:
+    partition = context.partition_key
+    model = load_candidate(lake, registry, partition)
+    preds = pd.read_parquet(
+        lake.local_path(path_of(TEST_PREDICTIONS), partition), columns=["TARGET", "PD"]
+    )
+    y, p = preds["TARGET"].to_numpy(), preds["PD"].to_numpy()
+    return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p)

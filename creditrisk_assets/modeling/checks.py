@@ -1,0 +1,140 @@
+"""Asset checks on the model: AUC floor and overfit gap (blocking), calibration, fairness.
+
+Blocking checks stop everything downstream of ``model/test_metrics`` (canary, promotion) in the
+same run. Calibration and fairness warn: they need a person's judgement, not an automatic stop.
+The fairness check reads CODE_GENDER and DAYS_BIRTH from ``raw/application_train`` (joined on
+SK_ID_CURR), because those columns are deliberately not model features.
+"""
+
+import itertools
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from creditrisk_assets.modeling.assets import (
+    METRICS_FILE,
+    TEST_METRICS,
+    TEST_PREDICTIONS,
+    TRAIN_METRICS,
+    path_of,
+)
+from creditrisk_assets.modeling.config import ModelChecksConfig
+from creditrisk_assets.modeling.metrics import adverse_impact_ratio
+from creditrisk_assets.resources import Lake
+
+RAW_APPLICATIONS = dg.AssetKey(["raw", "application_train"])
+
+
+def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
+    return lake.read_json(path_of(key), partition, METRICS_FILE)
+
+
+@dg.asset_check(
+    asset=TEST_METRICS, blocking=True, description="Test AUC is at least the configured floor."
+)
+def auc_floor(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    auc = float(_metrics(lake, TEST_METRICS, context.partition_key)["auc"])
+    return dg.AssetCheckResult(
+        passed=auc >= config.auc_floor,
+        metadata={"test_auc": auc, "floor": config.auc_floor},
+        description=f"test AUC {auc:.4f} vs floor {config.auc_floor}",
+    )
+
+
+@dg.asset_check(
+    asset=TEST_METRICS,
+    additional_deps=[TRAIN_METRICS],
+    blocking=True,
+    description="Train AUC minus test AUC stays within the configured gap (overfitting).",
+)
+def auc_gap(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    train = float(_metrics(lake, TRAIN_METRICS, context.partition_key)["auc"])
+    test = float(_metrics(lake, TEST_METRICS, context.partition_key)["auc"])
+    return dg.AssetCheckResult(
+        passed=train - test <= config.max_auc_gap,
+        metadata={"train_auc": train, "test_auc": test, "gap": train - test},
+        description=f"train-test AUC gap {train - test:.4f} vs max {config.max_auc_gap}",
+    )
+
+
+@dg.asset_check(
+    asset=TEST_METRICS, description="Expected calibration error on test (warning only)."
+)
+def calibration_error(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    values = _metrics(lake, TEST_METRICS, context.partition_key)
+    ece = float(values["ece"])
+    return dg.AssetCheckResult(
+        passed=ece <= config.max_ece,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "ece": ece,
+            "max_ece": config.max_ece,
+            "mean_pd": values["mean_pd"],
+            "base_rate": values["base_rate"],
+        },
+        description=f"ECE {ece:.4f} vs max {config.max_ece}",
+    )
+
+
+def age_bands(days_birth: pd.Series, edges: list[int]) -> pd.Series:
+    """Age bands like '<30', '30-40', ..., '60+' from Kaggle's negative DAYS_BIRTH."""
+    age = -days_birth.astype(float) / 365.25
+    labels = [f"<{edges[0]}"]
+    labels += [f"{a}-{b}" for a, b in itertools.pairwise(edges)]
+    labels += [f"{edges[-1]}+"]
+    return pd.cut(age, bins=[-np.inf, *edges, np.inf], labels=labels, right=False).astype(str)
+
+
+@dg.asset_check(
+    asset=TEST_PREDICTIONS,
+    additional_deps=[RAW_APPLICATIONS],
+    description="Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
+)
+def fairness(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    partition = context.partition_key
+    preds = pd.read_parquet(
+        lake.local_path(path_of(TEST_PREDICTIONS), partition), columns=["SK_ID_CURR", "decision"]
+    )
+    raw = pd.read_parquet(
+        lake.local_path(path_of(RAW_APPLICATIONS), partition),
+        columns=["SK_ID_CURR", "CODE_GENDER", "DAYS_BIRTH"],
+    )
+    joined = preds.merge(raw, on="SK_ID_CURR", how="left", validate="one_to_one")
+    unmatched = joined["DAYS_BIRTH"].isna()
+    if unmatched.any():
+        ids = joined.loc[unmatched, "SK_ID_CURR"].head(5).tolist()
+        raise ValueError(
+            f"{int(unmatched.sum())} model/test_predictions rows have no raw/application_train "
+            f"row (SK_ID_CURR e.g. {ids}) in {partition}"
+        )
+    approved = (joined["decision"] == "approve").to_numpy()
+    results = {}
+    for name, groups in (
+        ("CODE_GENDER", joined["CODE_GENDER"].fillna("missing").astype(str)),
+        ("age_band", age_bands(joined["DAYS_BIRTH"], config.age_band_edges)),
+    ):
+        ratio, rates = adverse_impact_ratio(approved, groups.to_numpy(), config.min_group_size)
+        results[name] = (ratio, rates)
+    worst = min(r for r, _ in results.values())
+    metadata: dict = {
+        "min_adverse_impact_ratio": worst,
+        "threshold": config.min_adverse_impact_ratio,
+    }
+    for name, (ratio, rates) in results.items():
+        metadata[f"air_{name}"] = ratio
+        metadata[f"approval_rates_{name}"] = dg.MetadataValue.json(rates)
+    return dg.AssetCheckResult(
+        passed=worst >= config.min_adverse_impact_ratio,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=", ".join(f"AIR {n} {r:.3f}" for n, (r, _) in results.items()),
+    )

@@ -1,0 +1,85 @@
+"""Tunables of the modeling domain: training hyperparameters and check thresholds.
+
+Every field is described, so the Dagster launchpad documents itself. Defaults were chosen on the
+synthetic snapshots and the real application sample (see ``benchmarks/RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import dagster as dg
+from pydantic import Field
+
+from creditrisk_assets.modeling.policy import default_cutoff
+from creditrisk_assets.modeling.training import TrainParams
+
+
+class CandidateConfig(dg.Config):
+    """XGBoost (hist) hyperparameters, early stopping, resampling and the PD cut-off."""
+
+    learning_rate: float = Field(default=0.05, description="Shrinkage per boosting round (eta).")
+    max_depth: int = Field(default=5, description="Maximum depth of each tree.")
+    min_child_weight: float = Field(
+        default=5.0, description="Minimum hessian sum in a leaf: larger = more conservative."
+    )
+    subsample: float = Field(default=0.8, description="Row fraction sampled per tree.")
+    colsample_bytree: float = Field(default=0.7, description="Column fraction sampled per tree.")
+    reg_lambda: float = Field(default=5.0, description="L2 penalty on leaf weights.")
+    max_bin: int = Field(default=256, description="Histogram bins per feature (hist method).")
+    num_boost_round: int = Field(
+        default=2000, description="Upper bound on trees; early stopping usually ends sooner."
+    )
+    early_stopping_rounds: int = Field(
+        default=50, description="Stop after this many rounds without validation improvement."
+    )
+    validation_fraction: float = Field(
+        default=0.15,
+        description="Stratified slice of the train split held out for early stopping.",
+    )
+    resampling: Literal["none", "undersample", "smote"] = Field(
+        default="none",
+        description=(
+            "Class rebalancing of the fitting rows: none (default: best calibration at equal "
+            "AUC, see RESULTS.md), random under-sampling, or SMOTE (SMOTE-NC for categoricals). "
+            "PDs of resampled models are prior-shift corrected back to the true base rate."
+        ),
+    )
+    resample_ratio: float = Field(
+        default=0.5, description="Minority/majority ratio after resampling (ignored for none)."
+    )
+    pd_cutoff: float = Field(
+        default=default_cutoff(),
+        description="Approve when PD < cut-off; stored with the version. Default from env "
+        "CREDITRISK_PD_CUTOFF (read when the code location loads), else 0.15.",
+    )
+    seed: int = Field(default=7, description="Seed for the validation split, sampling and trees.")
+    nthread: int = Field(default=2, description="XGBoost threads.")
+
+    def params(self) -> TrainParams:
+        return TrainParams(**self.model_dump())
+
+
+class ModelChecksConfig(dg.Config):
+    """Thresholds of the model asset checks."""
+
+    auc_floor: float = Field(
+        default=0.65, description="Blocking: the test AUC must be at least this."
+    )
+    max_auc_gap: float = Field(
+        default=0.10, description="Blocking: train AUC minus test AUC must be at most this."
+    )
+    max_ece: float = Field(
+        default=0.05, description="Warning: expected calibration error on test at most this."
+    )
+    min_adverse_impact_ratio: float = Field(
+        default=0.8,
+        description="Warning: lowest/highest approval rate across groups (four-fifths rule).",
+    )
+    min_group_size: int = Field(
+        default=30, description="Groups smaller than this are reported but not compared."
+    )
+    age_band_edges: list[int] = Field(
+        default=[30, 40, 50, 60],
+        description="Age band boundaries in years (from DAYS_BIRTH) for the fairness check.",
+    )

@@ -1,0 +1,109 @@
+"""The modeling assets and checks as one Dagster job, on frames written in the lake layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from creditrisk_assets.modeling import defs as modeling_defs
+from creditrisk_assets.modeling.assets import CANDIDATE_FILE
+from creditrisk_assets.partitions import register_snapshot
+from creditrisk_assets.resources import Lake, ModelRegistry
+
+PARTITION = "2026-11-01"
+FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 100, "early_stopping_rounds": 10}
+
+
+def _run(lake: Lake, registry: ModelRegistry, candidate_config=None, checks_config=None):
+    defs = dg.Definitions.merge(
+        modeling_defs, dg.Definitions(resources={"lake": lake, "registry": registry})
+    )
+    job = defs.resolve_job_def("train_job")
+    ops: dict = {"model__candidate": {"config": {**FAST, **(candidate_config or {})}}}
+    if checks_config is not None:
+        for check in ("auc_floor", "auc_gap", "calibration_error"):
+            ops[f"model__test_metrics_{check}"] = {"config": checks_config}
+        ops["model__test_predictions_fairness"] = {"config": checks_config}
+    with dg.instance_for_test() as instance:
+        register_snapshot(instance, PARTITION)
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=PARTITION,
+            run_config={"ops": ops},
+            raise_on_error=False,
+        )
+        checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        return result, checks
+
+
+@pytest.fixture
+def features(lake: Lake, make_frame, write_features, write_raw_applications) -> pd.DataFrame:
+    train, test = make_frame(1600, seed=1), make_frame(400, seed=2, start_id=200000)
+    write_features(lake, PARTITION, train, test)
+    write_raw_applications(lake, PARTITION, np.r_[train["SK_ID_CURR"], test["SK_ID_CURR"]])
+    return test
+
+
+def test_train_job_registers_evaluates_and_checks(
+    lake: Lake, registry: ModelRegistry, features: pd.DataFrame, state_home: Path
+) -> None:
+    # an unreachable AUC floor: the blocking check must fail (the others keep defaults)
+    result, checks = _run(lake, registry, checks_config={"auc_floor": 0.999})
+    assert not checks["auc_floor"].passed
+    assert checks["auc_floor"].severity == dg.AssetCheckSeverity.ERROR
+    assert not result.success  # a failed blocking check fails the run
+    assert [e.step_key for e in result.get_step_failure_events()] == [
+        "model__test_metrics_auc_floor"
+    ]
+    pointer = lake.read_json("model/candidate", PARTITION, CANDIDATE_FILE)
+    info = registry.version_info(pointer["version"])
+    assert info.partition == PARTITION and info.checksum == pointer["checksum"]
+    assert info.tags["dagster_run_id"] == result.run_id
+    assert info.metrics["test_auc"] > 0.75 and "train_auc" in info.metrics
+    run = registry.client.get_run(pointer["mlflow_run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.params["max_depth"] == "3"
+    assert {"val_auc", "test_auc", "test_ks", "train_auc", "test_ece"} <= set(run.data.metrics)
+    assert run.data.tags["partition"] == PARTITION and "data_fingerprint" in run.data.tags
+    logged = {f.path for f in registry.client.list_artifacts(run.info.run_id, "plots")}
+    assert "plots/test_roc.png" in logged and "plots/test_calibration.png" in logged
+    assert {f.path for f in registry.client.list_artifacts(run.info.run_id, "model")} == {
+        "model/model.ubj",
+        "model/feature_spec.json",
+        "model/model_meta.json",
+    }
+
+    preds = pd.read_parquet(lake.local_path("model/test_predictions", PARTITION))
+    assert len(preds) == len(features) and set(preds["decision"]) <= {"approve", "decline"}
+    assert {"reason_1", "reason_4_description", "risk_grade"} <= set(preds.columns)
+    model = registry.load(pointer["version"])
+    expected = model.predict_pd(features.set_index(features["SK_ID_CURR"]).loc[preds["SK_ID_CURR"]])
+    np.testing.assert_allclose(preds["PD"], expected, rtol=1e-6)
+
+    test_metrics = lake.read_json("model/test_metrics", PARTITION, "metrics.json")
+    assert test_metrics["auc"] == pytest.approx(info.metrics["test_auc"], abs=1e-6)
+    mat = result.asset_materializations_for_node("model__test_metrics")[0]
+    assert Path(mat.metadata["plot_roc"].value).is_file()
+    assert "data:image/png;base64" in mat.metadata["plots"].value
+
+    assert checks["auc_gap"].passed
+    assert "calibration_error" in checks and "fairness" in checks
+    assert checks["fairness"].metadata["air_CODE_GENDER"].value > 0.5
+
+
+def test_failed_training_leaves_failed_run_and_no_version(
+    lake: Lake, registry: ModelRegistry, features: pd.DataFrame, make_frame, write_features
+) -> None:
+    bad = make_frame(300, seed=5)
+    bad.loc[0, "TARGET"] = 3
+    write_features(lake, PARTITION, bad, features)
+    result, _ = _run(lake, registry)
+    assert not result.success
+    assert registry.list_versions() == []
+    assert not lake.exists("model/candidate", PARTITION, CANDIDATE_FILE)
+    runs = registry.client.search_runs([registry.experiment_id()])
+    assert [r.info.status for r in runs] == ["FAILED"]

@@ -9,7 +9,14 @@ from __future__ import annotations
 import dagster as dg
 
 from creditrisk_assets.ingest.assets import raw_assets, raw_key, raw_path
+from creditrisk_assets.ingest.checks import raw_checks
+from creditrisk_assets.ingest.sensors import ingest_job, landing_sensor
 
-__all__ = ["defs", "raw_key", "raw_path"]
+__all__ = ["defs", "ingest_job", "landing_sensor", "raw_key", "raw_path"]
 
-defs = dg.Definitions(assets=raw_assets)
+defs = dg.Definitions(
+    assets=raw_assets,
+    asset_checks=raw_checks(),
+    jobs=[ingest_job],
+    sensors=[landing_sensor],
+)

@@ -53,7 +53,7 @@ def generate_pos(
     rng: np.random.Generator, book: LoanBook, n: int
 ) -> tuple[dict[str, Column], dict[str, np.ndarray]]:
     loans = np.flatnonzero(~book.revolving & (book.first_due != SENTINEL_DAYS))
-    loans = loans[rng.random(len(loans)) < 0.96]
+    loans = loans[rng.random(len(loans)) < 0.85]
     start = np.maximum(months_of(book.days_decision[loans]), -MAX_MONTHS_BACK)
     end_days = book.end_days[loans]
     ended = end_days < 0

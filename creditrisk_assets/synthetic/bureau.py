@@ -41,7 +41,7 @@ STATUS = ("0", "1", "2", "3", "4", "5", "C", "X")
 P_HAS_BUREAU = 0.858
 MEAN_RECORDS = 5.61
 #: Share of bureau records for which the bureau also sent a monthly history.
-P_HAS_BALANCE = 0.455
+P_HAS_BALANCE = 0.392
 
 
 def generate_bureau(

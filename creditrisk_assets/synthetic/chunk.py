@@ -33,6 +33,7 @@ class Chunk:
     sk_id_curr: np.ndarray
     is_test: np.ndarray
     scores: np.ndarray  # the record-determined part of the true log-odds
+    history: dict[str, np.ndarray]  # per-applicant history aggregates the PD reads
     tables: dict[str, dict[str, Column]]  # "application" holds train and test rows together
     n_bureau: int
     n_previous: int
@@ -90,6 +91,7 @@ def build_chunk(
         sk_id_curr=sk_id_curr,
         is_test=is_test,
         scores=score(app, agg),
+        history=agg,
         tables={
             "application": app,
             "bureau": bureau,

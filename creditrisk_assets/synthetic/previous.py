@@ -33,7 +33,7 @@ STATUS = ("Approved", "Canceled", "Refused", "Unused offer")
 #: Decision weights per contract type (rows: CONTRACT; columns: STATUS).
 STATUS_WEIGHTS = np.array(
     [
-        [0.45, 0.33, 0.22, 0.0001],
+        [0.45, 0.35, 0.20, 0.0001],
         [0.88, 0.005, 0.08, 0.035],
         [0.50, 0.30, 0.20, 0.0001],
         [0.001, 0.999, 0.0001, 0.0001],
@@ -80,13 +80,15 @@ def generate_previous(
     status = (cdf < rng.random(m)[:, None] * cdf[:, -1:]).sum(axis=1)
     approved, canceled, refused = status == 0, status == 1, status == 2
     revolving = ctype == 2
-    days_decision = -(1 + np.floor(2921 * rng.beta(0.9, 1.9, m))).astype(np.int64)
+    # Cards are older on average than instalment loans (they stay open for years).
+    age_share = np.where(ctype == 2, rng.beta(1.2, 1.4, m), rng.beta(0.9, 1.9, m))
+    days_decision = -(1 + np.floor(2921 * age_share)).astype(np.int64)
 
     terms = np.select(
         [ctype == 1, ctype == 0],
         [
-            np.array([6, 8, 10, 12, 18, 24, 30, 36])[pick(rng, m, [12, 5, 14, 25, 10, 22, 2, 4])],
-            np.array([12, 18, 24, 30, 36, 48, 60])[pick(rng, m, [18, 8, 22, 6, 24, 10, 12])],
+            np.array([6, 8, 10, 12, 18, 24, 30, 36])[pick(rng, m, [16, 5, 16, 32, 10, 16, 1, 2])],
+            np.array([12, 18, 24, 30, 36, 48, 60])[pick(rng, m, [34, 8, 28, 3, 14, 5, 8])],
         ],
         0,
     )
@@ -131,10 +133,10 @@ def generate_previous(
     never_drawn = revolving & (rng.random(m) < 0.3)
     first_due = np.where(never_drawn, SENTINEL_DAYS, first_due)
     planned_last = first_due + 30 * (np.maximum(terms, 1) - 1)
-    early = rng.random(m) < 0.35
-    paid_terms = np.where(early, np.ceil(terms * rng.uniform(0.3, 0.95, m)), terms).astype(int)
+    early = rng.random(m) < 0.45
+    paid_terms = np.where(early, np.ceil(terms * rng.uniform(0.2, 0.95, m)), terms).astype(int)
     end_days = np.where(revolving, SENTINEL_DAYS, first_due + 30 * (np.maximum(paid_terms, 1) - 1))
-    card_closed = revolving & ~never_drawn & (rng.random(m) < 0.3)
+    card_closed = revolving & ~never_drawn & (rng.random(m) < 0.2)
     card_end = np.minimum(days_decision + rng.integers(300, 2500, m), -1)
     end_days = np.where(card_closed, card_end, end_days)
     ended = end_days < 0

@@ -20,8 +20,8 @@ import numpy as np
 from creditrisk_assets.synthetic._common import SENTINEL_DAYS, Cat, Column, sigmoid
 
 TARGET_RATE = 0.0807
-APP_SCALE = 1.0
-HISTORY_SCALE = 1.0
+APP_SCALE = 0.8
+HISTORY_SCALE = 0.6
 #: Extra log-odds of default per unit of drift, on top of what the drifted columns do.
 DRIFT_LOGIT = 0.35
 

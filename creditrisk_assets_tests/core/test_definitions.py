@@ -13,3 +13,11 @@ def test_definitions_load_and_validate() -> None:
 
 def test_shared_resources_are_wired() -> None:
     assert {"source", "lake", "warehouse", "registry"} <= set(defs.resources)
+
+
+def test_module_has_one_definitions_object() -> None:
+    """``dagster job execute -m`` refuses a module with several Definitions at module scope."""
+    import creditrisk_assets.definitions as module
+
+    found = [name for name, v in vars(module).items() if isinstance(v, dg.Definitions)]
+    assert found == ["defs"]

@@ -27,14 +27,22 @@ def postgres_db() -> Iterator[str]:
     """Create a fresh database, yield its name, drop it afterwards."""
     if not _postgres_up():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    import psycopg
-
     name = f"creditrisk_test_{uuid.uuid4().hex[:10]}"
-    admin = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
+    _admin(f'CREATE DATABASE "{name}"')
     try:
         yield name
     finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
+    import psycopg2
+
+    con = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        con.close()

@@ -57,12 +57,12 @@ def step_errors():
     return _step_errors
 
 
-def rewrite_manifest(folder: Path) -> None:
+def rewrite_manifest(folder: Path, add: list[str] | None = None) -> None:
     """Recompute MD5SUMS after a test edited files on purpose (so the edit, not the checksum,
-    is what the pipeline must catch)."""
+    is what the pipeline must catch); ``add`` lists new files to include."""
     from creditrisk_assets.ingest.connectors.base import md5_of, read_manifest
 
-    names = [n for n in read_manifest(folder) if (folder / n).is_file()]
+    names = [n for n in [*read_manifest(folder), *(add or [])] if (folder / n).is_file()]
     (folder / "MD5SUMS").write_text("".join(f"{md5_of(folder / n)}  {n}\n" for n in names))
 
 
@@ -77,3 +77,8 @@ def edit_csv():
         rewrite_manifest(folder)
 
     return _edit
+
+
+@pytest.fixture
+def fix_manifest():
+    return rewrite_manifest

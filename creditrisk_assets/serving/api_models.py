@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FeatureValue = float | None
+ReasonMethod = Literal["exact", "fast"]
 RowId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Annotated[str, Field(max_length=128)]
 
 
@@ -30,6 +31,11 @@ class PredictRequest(BaseModel):
     )
     ids: list[RowId] | None = Field(
         default=None, description="Optional row identifiers echoed back (e.g. SK_ID_CURR)."
+    )
+    reasons: ReasonMethod = Field(
+        default="exact",
+        description="Reason-code method: `exact` TreeSHAP (same as batch scoring) or `fast` "
+        "approximate path attribution (~10x cheaper, for large batches).",
     )
 
     @model_validator(mode="after")
@@ -63,6 +69,7 @@ class Prediction(BaseModel):
     decision: Literal["approve", "decline"]
     risk_grade: Literal["A", "B", "C", "D", "E"]
     reason_codes: list[ReasonCodeOut] = Field(description="Largest PD-raising features first.")
+    reason_method: ReasonMethod
     model_version: str
 
 

@@ -196,7 +196,7 @@ def create_app(
             x = scoring.feature_matrix(req, served)
         except scoring.InputError as err:
             raise HTTPException(422, err.errors) from None
-        preds = scoring.predict(served, x, req.ids, settings.reason_codes)
+        preds = scoring.predict(served, x, req.ids, settings.reason_codes, req.reasons)
         metrics.add_rows("predict", len(preds))
         return json_response(
             {"model_name": served.name, "model_version": served.version, "predictions": preds}
@@ -229,7 +229,7 @@ def create_app(
             ) from None
         ids = [int(i) for i in application["SK_ID_CURR"]]
         x = scoring.frame_matrix(frame, served, ids)
-        preds = scoring.predict(served, x, ids, settings.reason_codes)
+        preds = scoring.predict(served, x, ids, settings.reason_codes, req.reasons)
         metrics.add_rows("score", len(preds))
         return json_response(
             {"model_name": served.name, "model_version": served.version, "predictions": preds}

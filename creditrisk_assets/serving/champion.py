@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import xgboost as xgb
 
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.resources import ModelRegistry
@@ -45,6 +46,7 @@ class ServedModel:
     loaded_at: float
     feature_index: dict[str, int] = field(default_factory=dict)
     descriptions: tuple[str, ...] = ()
+    threads: int | None = None
 
     @property
     def feature_names(self) -> list[str]:
@@ -61,7 +63,8 @@ def load_served_model(registry: ModelRegistry, version: str, alias: str, threads
     names = model.spec.names
     warm = np.full((1, len(names)), np.nan, dtype=np.float32)
     model.predict_pd(warm)  # first prediction allocates XGBoost's caches: pay it here
-    model.contributions(warm)
+    dm = xgb.DMatrix(warm, nthread=threads or 0)  # as scoring.contributions builds it
+    model.booster.predict(dm, pred_contribs=True, validate_features=False)
     return ServedModel(
         model=model,
         name=info.name,
@@ -75,6 +78,7 @@ def load_served_model(registry: ModelRegistry, version: str, alias: str, threads
         loaded_at=time.time(),
         feature_index={n: i for i, n in enumerate(names)},
         descriptions=tuple(f.description for f in model.spec.features),
+        threads=threads,
     )
 
 

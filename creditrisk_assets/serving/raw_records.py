@@ -10,7 +10,7 @@ go into DuckDB next. Value-level rules (categories) are checked in ``contract.py
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -77,6 +77,9 @@ class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     applicants: list[Applicant] = Field(min_length=1)
+    reasons: Literal["exact", "fast"] = Field(
+        default="exact", description="Reason-code method (see /predict)."
+    )
 
 
 def history_record_count(request: ScoreRequest) -> int:

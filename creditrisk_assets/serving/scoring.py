@@ -5,9 +5,13 @@ one model version finishes on it even if the champion is swapped meanwhile. Feat
 built straight into NumPy (no DataFrame per request) because at one row the API's budget is a
 few milliseconds and at 10,000 rows the Python-level work per value is what costs.
 
-Reason codes are the model's own (``ScoringModel.contributions``: XGBoost's TreeSHAP log-odds
-contributions) so the API gives the same reasons as batch scoring; only features that *raise*
-the PD are reasons, largest first.
+Reason codes are XGBoost's log-odds contributions, only features that *raise* the PD, largest
+first. ``exact`` (the default) is TreeSHAP, bit-for-bit what ``ScoringModel.contributions`` and
+batch scoring give; ``fast`` is XGBoost's approximate (Saabas) attribution along each row's
+decision path, roughly ten times cheaper, for large batches where TreeSHAP dominates the time
+(about 0.2-0.4 ms per row per hundred trees on this machine). The DMatrix here is built without
+names or types (the booster carries its own, and categorical splits are read from the trees):
+with 300+ feature names the Python-side checks alone cost milliseconds per request.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xgboost as xgb
 
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
@@ -114,15 +119,24 @@ def frame_matrix(frame: pd.DataFrame, served: ServedModel, ids: list[int]) -> np
     return served.model.matrix(indexed.loc[ids])
 
 
+def contributions(served: ServedModel, x: np.ndarray, method: str = "exact") -> np.ndarray:
+    """Per-feature log-odds contributions (rows x features, bias dropped)."""
+    dm = xgb.DMatrix(x, nthread=served.threads or 0)
+    out = served.model.booster.predict(
+        dm, pred_contribs=True, approx_contribs=method == "fast", validate_features=False
+    )
+    return np.asarray(out)[:, :-1]
+
+
 def predict(
-    served: ServedModel, x: np.ndarray, ids: list[Any] | None, k: int
+    served: ServedModel, x: np.ndarray, ids: list[Any] | None, k: int, method: str = "exact"
 ) -> list[dict[str, Any]]:
     """Prediction dicts (PD, decision, grade, reason codes, version), one per row of ``x``."""
     model = served.model
     pds = model.predict_pd(x)
     decisions = model.policy.decide_many(pds)
     grades = model.policy.risk_grades(pds)
-    contrib = model.contributions(x)
+    contrib = contributions(served, x, method)
     k = min(k, contrib.shape[1])
     if contrib.shape[1] > k:
         part = np.argpartition(-contrib, k - 1, axis=1)[:, :k]
@@ -156,6 +170,7 @@ def predict(
                 "decision": decisions[i],
                 "risk_grade": grades[i],
                 "reason_codes": reasons,
+                "reason_method": method,
                 "model_version": version,
             }
         )

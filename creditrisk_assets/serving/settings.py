@@ -57,7 +57,11 @@ class ServingSettings(BaseModel):
     )
     reason_codes: int = Field(default=4, ge=1, le=20, description="Reason codes per prediction.")
     model_threads: int | None = Field(
-        default=None, ge=1, description="XGBoost threads for scoring; None = XGBoost's default."
+        default=1,
+        ge=1,
+        description="XGBoost threads per request (None: all cores). 1 by default: requests "
+        "already run in parallel in the threadpool, and OpenMP teams on a busy machine cost "
+        "10+ ms of barrier waits on a one-row request (measured, benchmarks/RESULTS.md).",
     )
 
     @classmethod

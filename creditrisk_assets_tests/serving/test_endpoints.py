@@ -183,3 +183,24 @@ def test_metrics_exposition_counts_requests_and_names_the_model(client, registra
         f'creditrisk_model_info{{name="creditrisk_pd",version="{version}",alias="champion"}} 1'
         in text
     )
+
+
+def test_fast_reason_codes_are_the_approximate_contributions(client, feature_rows, local_champion):
+    import xgboost as xgb
+
+    rows = feature_rows[:10]
+    resp = client.post("/predict", json={"rows": rows, "reasons": "fast"})
+    assert resp.status_code == 200, resp.text
+    preds = resp.json()["predictions"]
+    x = pd.DataFrame(rows)[local_champion.spec.names].to_numpy(np.float32)
+    approx = local_champion.booster.predict(
+        xgb.DMatrix(x), pred_contribs=True, approx_contribs=True, validate_features=False
+    )[:, :-1]
+    names = local_champion.spec.names
+    for i, pred in enumerate(preds):
+        assert pred["reason_method"] == "fast"
+        expected = [names[j] for j in np.argsort(-approx[i], kind="stable")[:4] if approx[i, j] > 0]
+        assert [c["feature"] for c in pred["reason_codes"]] == expected
+    exact = client.post("/predict", json={"rows": rows}).json()["predictions"]
+    assert [p["pd"] for p in exact] == [p["pd"] for p in preds]  # same PD either way
+    assert all(p["reason_method"] == "exact" for p in exact)

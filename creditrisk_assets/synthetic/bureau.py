@@ -65,7 +65,7 @@ def generate_bureau(
     duration = np.select(
         [ctype == 2, ctype == 3, ctype == 1],
         [rng.uniform(700, 2600, r), rng.uniform(2500, 10000, r), rng.uniform(300, 3500, r)],
-        rng.gamma(2.0, 300.0, r) + 60,
+        rng.gamma(2.0, 220.0, r) + 60,
     )
     planned_end = days_credit + np.round(duration)
     running = planned_end > 0
@@ -78,7 +78,7 @@ def generate_bureau(
     end_fact = np.minimum(days_credit + np.round(duration * rng.uniform(0.45, 1.0, r)), -1.0)
     end_fact = np.maximum(end_fact, days_credit.astype(float))
 
-    amount = np.exp(np.log(125000.0) + 0.95 * rng.standard_normal(r))
+    amount = np.exp(np.log(120000.0) + 1.05 * rng.standard_normal(r))
     amount *= np.select([ctype == 3, ctype == 2, ctype == 4], [8.0, 3.0, 0.2], 1.0)
     amount = money(np.minimum(amount, 1.0e8))
     amount[(ctype == 1) & (rng.random(r) < 0.08)] = 0.0
@@ -88,6 +88,7 @@ def generate_bureau(
     utilisation = sigmoid(-0.6 + 0.9 * wr + 0.5 * rng.standard_normal(r))
     debt = np.where(card & active, amount * utilisation, debt)
 
+    reported = rng.random(r) < 0.3  # most bureaus report a card's free limit as 0
     overdue_now = active & (rng.random(r) < sigmoid(-6.2 + 1.5 * wr))
     day_overdue = np.where(
         overdue_now, np.minimum(1 + np.floor(rng.gamma(0.7, 90.0, r)), 2792), 0
@@ -121,7 +122,9 @@ def generate_bureau(
         "CNT_CREDIT_PROLONG": (rng.random(r) < 0.005 * np.exp(0.5 * wr)).astype(np.int64),
         "AMT_CREDIT_SUM": amount,
         "AMT_CREDIT_SUM_DEBT": _blank(rng, money(debt), 0.1513),
-        "AMT_CREDIT_SUM_LIMIT": _blank(rng, np.where(card, money(amount - debt), 0.0), 0.366),
+        "AMT_CREDIT_SUM_LIMIT": _blank(
+            rng, np.where(card & reported, money(amount - debt), 0.0), 0.366
+        ),
         "AMT_CREDIT_SUM_OVERDUE": sum_overdue,
         "CREDIT_TYPE": Cat(ctype, CREDIT_TYPE),
         "DAYS_CREDIT_UPDATE": update,
@@ -165,11 +168,11 @@ def _balance(
 
     # Delinquency episodes: start in an open month, escalate 1..5 while they last.
     open_months = np.maximum(np.minimum(closed_month, 0) - first + 1, 0) * has
-    rate = 0.012 * np.exp(1.1 * np.clip(wr, -4, 4))
+    rate = 0.009 * np.exp(1.1 * np.clip(wr, -4, 4))
     episodes = rng.poisson(rate * open_months)
     erec, _ = expand(episodes)
     start = np.floor(rng.random(len(erec)) * open_months[erec]).astype(np.int64)
-    elen = 1 + rng.geometric(np.where(rng.random(len(erec)) < 0.08, 0.05, 0.6)) - 1
+    elen = rng.geometric(np.where(rng.random(len(erec)) < 0.03, 0.05, 0.6))
     er, ek = expand(elen)
     offset = start[er] + ek
     ok = offset < open_months[erec[er]]

@@ -27,7 +27,7 @@ from creditrisk_assets.synthetic.previous import LoanBook
 
 CARD_STATUS = ("Active", "Completed", "Signed", "Demand", "Sent proposal", "Approved")
 LIMITS = np.array([0, 45000, 67500, 90000, 135000, 180000, 225000, 270000, 450000])
-LIMIT_WEIGHTS = [0.06, 0.12, 0.06, 0.14, 0.2, 0.14, 0.12, 0.1, 0.06]
+LIMIT_WEIGHTS = [0.15, 0.12, 0.06, 0.14, 0.18, 0.12, 0.1, 0.08, 0.05]
 
 
 def generate_cards(

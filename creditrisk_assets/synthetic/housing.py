@@ -16,20 +16,20 @@ from creditrisk_assets.synthetic._common import Cat, Column, count_draw, pick
 
 #: Building statistic -> (mean, concentration) of its Beta marginal on [0, 1].
 BUILDING = {
-    "APARTMENTS": (0.117, 3.0),
-    "BASEMENTAREA": (0.088, 3.0),
-    "YEARS_BEGINEXPLUATATION": (0.978, 45.0),
-    "YEARS_BUILD": (0.752, 12.0),
-    "COMMONAREA": (0.045, 2.0),
-    "ELEVATORS": (0.079, 1.2),
-    "ENTRANCES": (0.15, 5.0),
-    "FLOORSMAX": (0.226, 4.0),
-    "FLOORSMIN": (0.232, 4.0),
-    "LANDAREA": (0.066, 2.0),
-    "LIVINGAPARTMENTS": (0.10, 3.0),
-    "LIVINGAREA": (0.107, 3.0),
+    "APARTMENTS": (0.117, 8.0),
+    "BASEMENTAREA": (0.088, 8.0),
+    "YEARS_BEGINEXPLUATATION": (0.978, 400.0),
+    "YEARS_BUILD": (0.752, 22.0),
+    "COMMONAREA": (0.045, 4.0),
+    "ELEVATORS": (0.079, 2.0),
+    "ENTRANCES": (0.15, 8.0),
+    "FLOORSMAX": (0.226, 6.0),
+    "FLOORSMIN": (0.232, 6.0),
+    "LANDAREA": (0.066, 4.0),
+    "LIVINGAPARTMENTS": (0.10, 8.0),
+    "LIVINGAREA": (0.107, 8.0),
     "NONLIVINGAPARTMENTS": (0.0088, 1.0),
-    "NONLIVINGAREA": (0.028, 1.0),
+    "NONLIVINGAREA": (0.028, 1.5),
 }
 BUILDING_CATS = {
     "FONDKAPREMONT_MODE": {
@@ -123,7 +123,9 @@ def _building(rng: np.random.Generator, n: int, null_rates: dict[str, float]) ->
         rate = null_rates[f"{stat}_AVG"]
         extra = max(0.0, 1.0 - (1.0 - rate) / (1.0 - base_rate))
         missing = no_building | (rng.random(n) < extra)
-        u = np.clip(rng.beta(mean * conc, (1 - mean) * conc, n) * np.exp(0.15 * size), 0, 1)
+        u = rng.beta(mean * conc, (1 - mean) * conc, n)
+        if mean < 0.5:  # sizes and counts scale with the building; ages and shares do not
+            u = np.clip(u * np.exp(0.1 * size), 0, 1)
         avg = np.round(u, 4)
         mode = np.round(np.clip(u * (1 + 0.05 * rng.standard_normal(n)), 0, 1), 4)
         medi = np.round(np.clip(u * (1 + 0.01 * rng.standard_normal(n)), 0, 1), 4)

@@ -152,3 +152,21 @@ def test_history_cardinality_near_kaggle(tables: dict[str, pd.DataFrame], table:
     applicants = len(tables["application_train"]) + len(tables["application_test"])
     per_applicant = len(tables[table]) / applicants
     assert 0.75 * kaggle[table] < per_applicant < 1.25 * kaggle[table]
+
+
+def test_values_with_commas_are_quoted_like_kaggle(
+    generated: tuple[Path, dict], tables: dict[str, pd.DataFrame]
+) -> None:
+    out, _ = generated
+    text = (out / "application_train.csv").read_text()
+    assert ',"Spouse, partner",' in text
+    assert '"Cash loans"' not in text  # other strings stay unquoted
+    assert (tables["application_train"]["NAME_TYPE_SUITE"] == "Spouse, partner").any()
+
+
+def test_float_text_matches_python_repr_where_it_matters() -> None:
+    from creditrisk_assets.synthetic.writer import float_text
+
+    x = np.array([202500.0, np.nan, -0.0, 24700.5, -1782.0, 0.0255])
+    assert float_text(x).to_pylist() == ["202500.0", None, "0.0", "24700.5", "-1782.0", "0.0255"]
+    assert float_text(np.array([0.5, np.nan])).to_pylist() == ["0.5", None]

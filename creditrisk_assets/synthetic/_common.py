@@ -131,3 +131,9 @@ def money(x: np.ndarray, decimals: int = 2) -> np.ndarray:
 def half_units(x: np.ndarray) -> np.ndarray:
     """Round to multiples of 0.5, the precision of most application amounts in the real data."""
     return np.round(np.asarray(x, dtype=float) * 2.0) / 2.0
+
+
+def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole per parent, 0 where whole is 0 (an applicant without such records)."""
+    whole = np.asarray(whole, dtype=float)
+    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)

@@ -21,6 +21,7 @@ from creditrisk_assets.synthetic._common import (
     group_counts,
     money,
     months_of,
+    share,
     sigmoid,
 )
 from creditrisk_assets.synthetic.previous import LoanBook
@@ -96,7 +97,7 @@ def generate_pos(
     }
     applicant = book.applicant[loans][loan]
     agg = {
-        "pos_dpd_share": _share(group_counts(applicant, n, dpd > 0), group_counts(applicant, n)),
+        "pos_dpd_share": share(group_counts(applicant, n, dpd > 0), group_counts(applicant, n)),
     }
     return cols, agg
 
@@ -163,8 +164,3 @@ def split_payments(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> dic
     entry = cols["DAYS_ENTRY_PAYMENT"][src]
     out["DAYS_ENTRY_PAYMENT"] = np.where(split & (part == 1), np.minimum(entry + later, -1), entry)
     return out
-
-
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    whole = np.asarray(whole, dtype=float)
-    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)

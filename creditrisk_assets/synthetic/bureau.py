@@ -23,6 +23,7 @@ from creditrisk_assets.synthetic._common import (
     months_of,
     pick,
     pick_shifted,
+    share,
     sigmoid,
 )
 
@@ -134,10 +135,10 @@ def generate_bureau(
 
     agg = {
         "bureau_count": counts.astype(float),
-        "bureau_active_share": _share(group_counts(parent, n, status == 1), counts),
+        "bureau_active_share": share(group_counts(parent, n, status == 1), counts),
         "bureau_overdue_now": (group_counts(parent, n, overdue_now) > 0).astype(float),
-        "bureau_past_overdue_share": _share(group_counts(parent, n, max_overdue > 0), counts),
-        "bb_bad_share": _share(
+        "bureau_past_overdue_share": share(group_counts(parent, n, max_overdue > 0), counts),
+        "bb_bad_share": share(
             group_counts(parent, n, bad_months), group_counts(parent, n, rated_months)
         ),
     }
@@ -202,8 +203,3 @@ def _balance(
 def _blank(rng: np.random.Generator, x: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
     """x with each row missing with probability ``rate`` (scalar or per row)."""
     return np.where(rng.random(len(x)) < rate, np.nan, x)
-
-
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    whole = np.asarray(whole, dtype=float)
-    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)

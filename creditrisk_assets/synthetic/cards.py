@@ -20,6 +20,7 @@ from creditrisk_assets.synthetic._common import (
     money,
     months_of,
     pick,
+    share,
     sigmoid,
 )
 from creditrisk_assets.synthetic.behaviour import episodes
@@ -111,7 +112,7 @@ def generate_cards(
     applicant = book.applicant[cards][card]
     rated = limit > 0
     agg = {
-        "cc_util_mean": _share(
+        "cc_util_mean": share(
             group_counts(applicant, n, np.where(rated, balance / np.maximum(limit, 1), 0.0)),
             group_counts(applicant, n, rated),
         ),
@@ -145,8 +146,3 @@ def generate_cards(
     inst["_late"] = entry > due
     inst["_short"] = inst["AMT_PAYMENT"] < inst["AMT_INSTALMENT"]
     return cols, inst, agg
-
-
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    whole = np.asarray(whole, dtype=float)
-    return np.divide(part, whole, out=np.zeros_like(whole), where=whole > 0)

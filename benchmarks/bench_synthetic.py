@@ -215,9 +215,11 @@ def _machine() -> str:
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     free = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()
     mem = free[1].split()[1] if len(free) > 1 else "?"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{platform.machine()}, `nproc` = {nproc}, `free -g` total = {mem} GiB, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}; load average when written {load} "
+        "(the machine is shared with other work, so wall times are upper bounds)"
     )
 
 
@@ -263,7 +265,8 @@ def report(
         f"- Generation of {args.applicants:,} applicants ({gen['rows']:,} rows, "
         f"{gen['gib']:.2f} GiB of CSV): **{gen['wall']:.1f} s wall**, "
         f"**peak RSS {gen['rss']:.2f} GiB** (child process, `getrusage(RUSAGE_CHILDREN)`); "
-        "targets 300 s and 6 GiB.",
+        "targets 300 s and 6 GiB. 1-minute load average before / after generation: "
+        f"{gen['load'][0]:.1f} / {gen['load'][1]:.1f} on {os.cpu_count()} cores.",
         f"- TARGET rate {gen['target_rate']:.4f} (Kaggle 0.0807).",
         f"- Row counts vs Kaggle's: {'all' if all_ok else 'NOT all'} within +-10 %.",
         "",
@@ -298,8 +301,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench_synthetic_") as tmp:
         full = Path(tmp) / "full"
+        load_before = os.getloadavg()[0]
         summary, wall, rss = generate(full, args.applicants, args.snapshot, args.seed)
         gen = {
+            "load": (load_before, os.getloadavg()[0]),
             "wall": wall,
             "rss": rss,
             "rows": sum(f["rows"] for f in summary["files"].values()),

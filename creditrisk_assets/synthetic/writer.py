@@ -52,11 +52,11 @@ _POINT_ZERO = pa.scalar(".0")
 
 
 class TableWriter:
-    """Appends chunks of one table to ``<dir>/.<file>.tmp`` and renames it on ``commit``."""
+    """Appends chunks of one table to ``<dir>/.<file>.<pid>.tmp``; ``commit`` renames it."""
 
     def __init__(self, path: Path, columns: list[str], kinds: dict[str, str]) -> None:
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one per writer process
         self.columns = columns
         self.kinds = kinds
         self.rows = 0
@@ -140,7 +140,7 @@ class TableWriter:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Small files (MD5SUMS): temporary name, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
         fh.flush()

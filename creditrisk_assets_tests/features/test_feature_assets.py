@@ -128,7 +128,9 @@ def test_application_only_snapshot_runs_through(
     from creditrisk_assets.schema import HISTORY_TABLES
 
     publish_raw(lake, SNAPSHOT, raw_parquet_dir, empty=HISTORY_TABLES)
-    result = materialize(lake, warehouse, SNAPSHOT)
+    fraction = 0.35  # and the split's test fraction is configurable
+    config = {"ops": {"feature_splits": {"config": {"test_fraction": fraction}}}}
+    result = materialize(lake, warehouse, SNAPSHOT, config)
     assert result.success
     contract = next(
         e for e in result.get_asset_check_evaluations() if e.check_name == "feature_store_contract"
@@ -137,6 +139,10 @@ def test_application_only_snapshot_runs_through(
     fs = pd.read_parquet(lake.local_path(STORE_PATH, SNAPSHOT))
     assert (fs["BUREAU_COUNT"] == 0).all() and fs["BUREAU_DAYS_CREDIT_MEAN"].isna().all()
     assert fs["APP_CREDIT_INCOME_RATIO"].notna().any()
+    test = pd.read_parquet(lake.local_path(TEST_PATH, SNAPSHOT))
+    train = pd.read_parquet(lake.local_path(TRAIN_PATH, SNAPSHOT))
+    assert all(split_bucket(i) < fraction * 10_000 for i in test["SK_ID_CURR"])
+    assert 0.25 < len(test) / (len(test) + len(train)) < 0.45
 
 
 def test_failed_contract_blocks_the_split(
@@ -161,13 +167,3 @@ def test_failed_contract_blocks_the_split(
     assert not lake.exists(TRAIN_PATH, SNAPSHOT) and not lake.exists(TEST_PATH, SNAPSHOT)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert TEST not in materialized and dg.AssetKey(["features", "feature_store"]) in materialized
-
-
-def test_test_fraction_is_configurable(raw_lake: Lake, warehouse: Warehouse, materialize) -> None:
-    fraction = 0.35
-    config = {"ops": {"feature_splits": {"config": {"test_fraction": fraction}}}}
-    assert materialize(raw_lake, warehouse, SNAPSHOT, config).success
-    test = pd.read_parquet(raw_lake.local_path(TEST_PATH, SNAPSHOT))
-    assert all(split_bucket(i) < fraction * 10_000 for i in test["SK_ID_CURR"])
-    train = pd.read_parquet(raw_lake.local_path(TRAIN_PATH, SNAPSHOT))
-    assert 0.25 < len(test) / (len(test) + len(train)) < 0.45

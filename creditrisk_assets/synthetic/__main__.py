@@ -8,8 +8,6 @@ import json
 import sys
 from datetime import date
 
-from creditrisk_assets.synthetic import generate_snapshot
-
 
 def _snapshot(text: str) -> str:
     try:
@@ -33,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
+    from creditrisk_assets.synthetic import generate_snapshot  # after parsing: --help stays fast
+
     try:
         summary = generate_snapshot(
             args.out,

@@ -37,6 +37,7 @@ def test_seed_and_snapshot_change_the_bytes(tmp_path: Path) -> None:
 def test_crash_leaves_no_complete_looking_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    synthetic.intercept()  # calibrate (cached) before build_chunk starts failing
     calls = {"n": 0}
     real = synthetic.build_chunk
 

@@ -12,6 +12,7 @@ application-only snapshot. ``application_train`` is the one table a snapshot mus
 
 # No `from __future__ import annotations`: Dagster reads the context and resource annotations.
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -88,10 +89,18 @@ def ingest_table(
             write_empty(con, spec, tmp)
             rows = 0
         else:
-            md5, verified = verify_file(files, table, path)
+            # Hash in a thread while DuckDB loads (hashlib releases the GIL); nothing is
+            # published before both finished, so a mismatch still leaves no partition.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                hashing = pool.submit(verify_file, files, table, path)
+                try:
+                    with decompressed(path, scratch) as csv_path:
+                        result = load_csv(con, spec, csv_path, tmp, path.name)
+                except RawFileError:
+                    hashing.result()  # a checksum mismatch is the better explanation
+                    raise
+                md5, verified = hashing.result()
             summary.update(bytes=path.stat().st_size, md5=md5, md5_verified=verified)
-            with decompressed(path, scratch) as csv_path:
-                result = load_csv(con, spec, csv_path, tmp, path.name)
             rows = result.rows
             summary["extra_columns_dropped"] = result.extra_columns
     summary["rows"] = rows

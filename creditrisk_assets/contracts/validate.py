@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pandera
 import pyarrow as pa
 
 from creditrisk_assets.contracts.schemas import raw_schema
@@ -131,7 +132,9 @@ def validate_parquet(
     return report
 
 
-def _validate_chunk(report: ContractReport, schema, chunk: pd.DataFrame) -> None:
+def _validate_chunk(
+    report: ContractReport, schema: pandera.DataFrameSchema, chunk: pd.DataFrame
+) -> None:
     try:
         schema.validate(chunk, lazy=True)
     except pa_errors.SchemaErrors as err:

@@ -76,7 +76,7 @@ def generate_bureau(
     sold = ~active & (rng.random(r) < 0.004 * np.exp(0.8 * np.clip(wr, -3, 3)))
     bad_debt = sold & (rng.random(r) < 0.003)
     status = np.where(active, 1, 0) + sold * 2 + bad_debt
-    end_fact = np.minimum(days_credit + np.round(duration * rng.uniform(0.45, 1.0, r)), -1.0)
+    end_fact = np.minimum(days_credit + np.round(duration * rng.uniform(0.3, 1.0, r)), -1.0)
     end_fact = np.maximum(end_fact, days_credit.astype(float))
 
     amount = np.exp(np.log(120000.0) + 1.05 * rng.standard_normal(r))
@@ -163,9 +163,11 @@ def _balance(
     closed_month = np.where(status == 1, 1, months_of(end_fact))
     code = np.where(month > closed_month[rec], 6, 0).astype(np.int8)
 
-    # Unknown months ('X'): whole stretches for some records, scattered for others.
-    x_rate = np.where(rng.random(r) < 0.22, 0.85, 0.04)
-    code[rng.random(len(rec)) < x_rate[rec]] = 7
+    # Unknown months ('X'): the oldest stretch of some records (often all of it), as when a
+    # bureau started reporting late; plus a few scattered gaps in open months.
+    x_share = np.where(rng.random(r) < 0.25, rng.uniform(0.3, 1.3, r), 0.0)
+    code[pos < x_share[rec] * lengths[rec]] = 7
+    code[(code == 0) & (rng.random(len(rec)) < 0.03)] = 7
 
     # Delinquency episodes: start in an open month, escalate 1..5 while they last.
     open_months = np.maximum(np.minimum(closed_month, 0) - first + 1, 0) * has

@@ -228,7 +228,10 @@ def create_app(
                 422, [{"loc": ["body", "applicants"], "msg": str(err), "type": "value_error"}]
             ) from None
         ids = [int(i) for i in application["SK_ID_CURR"]]
-        x = scoring.frame_matrix(frame, served, ids)
+        try:
+            x = scoring.frame_matrix(frame, served, ids)
+        except scoring.InputError as err:
+            raise HTTPException(422, err.errors) from None
         preds = scoring.predict(served, x, ids, settings.reason_codes, req.reasons)
         metrics.add_rows("score", len(preds))
         return json_response(

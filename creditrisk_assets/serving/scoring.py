@@ -110,13 +110,33 @@ def _to_float32(
 
 
 def frame_matrix(frame: pd.DataFrame, served: ServedModel, ids: list[int]) -> np.ndarray:
-    """Rows of a feature frame (from the feature SQL) in the order of ``ids``."""
+    """Rows of a feature frame (from the feature SQL) in the order of ``ids``.
+
+    Extreme but well-typed raw values (an amount of 1e308) can make a ratio feature overflow
+    to infinity, which XGBoost refuses; that is the request's doing, so it is a 422 naming the
+    applicant and the features, not a 500.
+    """
     id_col = served.model.spec.id_column
     indexed = frame if frame.index.name == id_col else frame.set_index(id_col)
     absent = [i for i in ids if i not in indexed.index]
     if absent:
         raise RuntimeError(f"feature SQL returned no row for applicants {absent[:10]}")
-    return served.model.matrix(indexed.loc[ids])
+    with np.errstate(over="ignore"):
+        x = served.model.matrix(indexed.loc[ids])
+    infinite = np.isinf(x)
+    if infinite.any():
+        names = served.feature_names
+        errors = [
+            _err(
+                ["applicants", int(i)],
+                "these records give infinite feature values (check amounts and days): "
+                + ", ".join(names[j] for j in np.flatnonzero(infinite[i])[:10]),
+                "value_range",
+            )
+            for i in np.flatnonzero(infinite.any(axis=1))
+        ]
+        raise InputError(errors)
+    return x
 
 
 def contributions(served: ServedModel, x: np.ndarray, method: str = "exact") -> np.ndarray:

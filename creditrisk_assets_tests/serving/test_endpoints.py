@@ -204,3 +204,17 @@ def test_fast_reason_codes_are_the_approximate_contributions(client, feature_row
     exact = client.post("/predict", json={"rows": rows}).json()["predictions"]
     assert [p["pd"] for p in exact] == [p["pd"] for p in preds]  # same PD either way
     assert all(p["reason_method"] == "exact" for p in exact)
+
+
+def test_extreme_amounts_that_overflow_a_feature_are_422_not_500(
+    client, applicant_payload, snapshot_records
+):
+    sk_id = int(snapshot_records["application_train"]["SK_ID_CURR"].iloc[5])
+    entry = applicant_payload(sk_id)
+    entry["application"]["AMT_CREDIT"] = 1e308
+    entry["application"]["AMT_INCOME_TOTAL"] = 1e-308
+    resp = client.post("/score", json={"applicants": [entry]})
+    assert resp.status_code == 422, resp.text
+    detail = resp.json()["detail"][0]
+    assert detail["loc"] == ["body", "applicants", 0] and "infinite" in detail["msg"]
+    assert client.get("/health").status_code == 200

@@ -34,6 +34,11 @@ class SnapshotSource(dg.ConfigurableResource):
         default=None,
         description="Landing folder of YYYY-MM-DD/ subfolders; config.landing_dir() if None.",
     )
+    landing_settle_seconds: float = Field(
+        default=120.0,
+        description="landing: a folder without MD5SUMS or _SUCCESS counts as complete once "
+        "nothing in it changed for this long.",
+    )
     applicants: int = Field(
         default=20_000, description="synthetic: applicants per generated snapshot."
     )
@@ -94,7 +99,9 @@ class SnapshotSource(dg.ConfigurableResource):
         from creditrisk_assets.ingest.connectors import landing, s3
 
         if self.kind == "landing":
-            return landing.landed_snapshots(self.resolved_landing_dir())
+            return landing.landed_snapshots(
+                self.resolved_landing_dir(), self.landing_settle_seconds
+            )
         if self.kind == "s3" and self.s3_uri:
             return s3.list_s3_snapshots(self.s3_uri, s3.make_s3_client(self.s3_endpoint_url))
         return []

@@ -17,6 +17,7 @@ fixed category lists) and prints test AUC and fit time; ``--serving`` times
 from __future__ import annotations
 
 import argparse
+import hashlib
 import resource
 import subprocess
 import sys
@@ -136,11 +137,14 @@ def compare_categoricals(store: Path) -> None:
             feature_types=types,
             enable_categorical=types is not None,
         )
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         booster = xgb.train(params, train, num_boost_round=300)
-        fit = time.perf_counter() - start
+        fit, fit_cpu = time.perf_counter() - start, time.process_time() - cpu
         auc = roc_auc_score(y[is_test], booster.predict(test))
-        print(f"  {label:<24} columns {x.shape[1]:4d}  test AUC {auc:.4f}  fit {fit:6.1f} s")
+        print(
+            f"  {label:<24} columns {x.shape[1]:4d}  test AUC {auc:.4f}  "
+            f"fit {fit:6.1f} s wall, {fit_cpu:6.1f} s CPU"
+        )
     print(
         f"  rows: train {int((~is_test).sum()):,}, test {int(is_test.sum()):,}; "
         f"positives {float(np.mean(y)):.3f}"
@@ -189,6 +193,14 @@ def serving_latency(parquet: Path, calls: int = 300) -> None:
     del pd
 
 
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=307_511)
@@ -198,13 +210,21 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--categoricals", action="store_true")
     parser.add_argument("--serving", action="store_true")
+    parser.add_argument(
+        "--repeat", action="store_true", help="build twice and compare the files' md5"
+    )
     args = parser.parse_args()
 
     parquet = prepare(args.work, args.applicants, args.csv_dir)
     out = args.work / f"feature_store-{args.applicants}.parquet"
     build(parquet, out, args.threads, args.memory_limit)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"peak RSS of the build process: {peak_gb:.2f} GB")
+    print(f"peak RSS of the build process: {peak_gb:.2f} GB; md5 {_md5(out)}")
+    if args.repeat:
+        again = out.with_name(out.stem + "-again.parquet")
+        build(parquet, again, args.threads, args.memory_limit)
+        same = _md5(again) == _md5(out)
+        print(f"rebuild gives {'the same bytes' if same else 'DIFFERENT bytes'}")
     if args.categoricals:
         compare_categoricals(out)
     if args.serving:

@@ -3,8 +3,8 @@
 -- Aggregates over all credits, over active and over closed ones; status shares and month spans
 -- from bureau_balance; shares of credit types from the fixed category list. One row per
 -- SK_ID_CURR that has at least one bureau credit (the feature store left-joins and sets counts
--- to 0 for the rest). Means and sums use Kahan summation (favg/fsum) so the result does not
--- depend on the order DuckDB's threads combine partial sums.
+-- to 0 for the rest). Means, sums and standard deviations use Kahan summation (favg/fsum) so the result
+-- does not depend on the order DuckDB's threads combine partial sums.
 WITH balance_per_credit AS (
     SELECT
         SK_ID_BUREAU,
@@ -39,7 +39,12 @@ FROM (
         min(DAYS_CREDIT) AS BUREAU_DAYS_CREDIT_MIN,
         max(DAYS_CREDIT) AS BUREAU_DAYS_CREDIT_MAX,
         favg(DAYS_CREDIT) AS BUREAU_DAYS_CREDIT_MEAN,
-        stddev_samp(DAYS_CREDIT) AS BUREAU_DAYS_CREDIT_STD,
+        -- sample std from Kahan sums: unlike stddev_samp, not sensitive to the order in which
+        -- threads merge partial states, so rebuilds and single-applicant runs agree bit for bit
+        sqrt(greatest(
+            fsum(CAST(DAYS_CREDIT AS DOUBLE) * DAYS_CREDIT)
+                - fsum(DAYS_CREDIT) * fsum(DAYS_CREDIT) / count(DAYS_CREDIT),
+            0) / NULLIF(count(DAYS_CREDIT) - 1, 0)) AS BUREAU_DAYS_CREDIT_STD,
         min(DAYS_CREDIT_ENDDATE) AS BUREAU_DAYS_CREDIT_ENDDATE_MIN,
         max(DAYS_CREDIT_ENDDATE) AS BUREAU_DAYS_CREDIT_ENDDATE_MAX,
         favg(DAYS_CREDIT_ENDDATE) AS BUREAU_DAYS_CREDIT_ENDDATE_MEAN,

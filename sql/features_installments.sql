@@ -40,7 +40,12 @@ FROM (
         favg(CAST(DPD > 0 AS DOUBLE)) AS INSTAL_LATE_SHARE,
         min(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_MIN,
         favg(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_MEAN,
-        stddev_samp(PAYMENT_RATIO) AS INSTAL_PAYMENT_RATIO_STD,
+        -- sample std from Kahan sums of the ratio's deviation from 1 (order-independent, and
+        -- exact 0 when every instalment was paid in full)
+        sqrt(greatest(
+            fsum((PAYMENT_RATIO - 1) * (PAYMENT_RATIO - 1))
+                - fsum(PAYMENT_RATIO - 1) * fsum(PAYMENT_RATIO - 1) / count(PAYMENT_RATIO),
+            0) / NULLIF(count(PAYMENT_RATIO) - 1, 0)) AS INSTAL_PAYMENT_RATIO_STD,
         max(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_MAX,
         favg(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_MEAN,
         fsum(PAYMENT_DIFF) AS INSTAL_PAYMENT_DIFF_SUM,

@@ -35,7 +35,12 @@ FROM (
         min(APP_CREDIT_RATIO) AS PREV_APP_CREDIT_RATIO_MIN,
         max(APP_CREDIT_RATIO) AS PREV_APP_CREDIT_RATIO_MAX,
         favg(APP_CREDIT_RATIO) AS PREV_APP_CREDIT_RATIO_MEAN,
-        stddev_samp(APP_CREDIT_RATIO) AS PREV_APP_CREDIT_RATIO_STD,
+        -- sample std from Kahan sums of the ratio's deviation from 1 (order-independent, and
+        -- exact 0 when every ratio is 1)
+        sqrt(greatest(
+            fsum((APP_CREDIT_RATIO - 1) * (APP_CREDIT_RATIO - 1))
+                - fsum(APP_CREDIT_RATIO - 1) * fsum(APP_CREDIT_RATIO - 1) / count(APP_CREDIT_RATIO),
+            0) / NULLIF(count(APP_CREDIT_RATIO) - 1, 0)) AS PREV_APP_CREDIT_RATIO_STD,
         max(AMT_DOWN_PAYMENT) AS PREV_AMT_DOWN_PAYMENT_MAX,
         favg(AMT_DOWN_PAYMENT) AS PREV_AMT_DOWN_PAYMENT_MEAN,
         favg(AMT_GOODS_PRICE) AS PREV_AMT_GOODS_PRICE_MEAN,

@@ -13,11 +13,13 @@ scoring and the API share one definition of every feature (DESIGN invariant 4):
 
 Categoricals are integer codes (position in the fixed category list of
 ``creditrisk_assets.schema``; unknown or missing values become NULL), handed to XGBoost as
-categorical features ('c'). We measured this against one-hot columns on a 40k-applicant
-synthetic snapshot (benchmarks/RESULTS.md, "Feature store (issue 5)"): the same test AUC within
-noise, at a fraction of the columns and fit time, and no SQL that has to grow a column per
-category. Because the lists come from the schema, one applicant scored alone gets the same codes
-as the batch.
+categorical features ('c'). Measured against one-hot columns from the same lists on a 40k-applicant
+synthetic snapshot (benchmarks/RESULTS.md, "Feature store (issue 5)"): test AUC 0.791 (codes) vs
+0.794 (one-hot), within noise for 8k test rows; fit CPU 85 s vs 88 s. Equal accuracy and cost,
+so the smaller design wins: 334 columns instead of 459 (a narrower store, and less SQL to plan per
+API request), one SQL file that does not grow a column per category, and one reason code per
+categorical instead of one per category. Because the lists come from the schema, not the data,
+one applicant scored alone gets the same codes as the batch.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def build_feature_store(
         Warehouse.run_sql_file(con, family).create(family)
         timings[family] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
-    Warehouse.run_sql_file(con, STORE_FILE).write_parquet(str(out_path), compression="zstd")
+    Warehouse.run_sql_file(con, STORE_FILE).write_parquet(str(out_path), compression="snappy")
     timings["join_and_write"] = round(time.perf_counter() - start, 3)
     return timings
 

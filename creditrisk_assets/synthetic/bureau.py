@@ -131,13 +131,15 @@ def generate_bureau(
         "DAYS_CREDIT_UPDATE": update,
         "AMT_ANNUITY": _blank(rng, annuity, 0.7393),
     }
+    shown_max_overdue = np.nan_to_num(b["AMT_CREDIT_MAX_OVERDUE"], nan=0.0)
     bb, bad_months, rated_months = _balance(rng, days_credit, end_fact, status, wr, b)
 
     agg = {
         "bureau_count": counts.astype(float),
         "bureau_active_share": share(group_counts(parent, n, status == 1), counts),
         "bureau_overdue_now": (group_counts(parent, n, overdue_now) > 0).astype(float),
-        "bureau_past_overdue_share": share(group_counts(parent, n, max_overdue > 0), counts),
+        # what the file shows (a missing AMT_CREDIT_MAX_OVERDUE counts as no past overdue)
+        "bureau_past_overdue_share": share(group_counts(parent, n, shown_max_overdue > 0), counts),
         "bb_bad_share": share(
             group_counts(parent, n, bad_months), group_counts(parent, n, rated_months)
         ),

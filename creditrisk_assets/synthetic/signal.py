@@ -21,7 +21,7 @@ from creditrisk_assets.synthetic._common import SENTINEL_DAYS, Cat, Column, sigm
 
 TARGET_RATE = 0.0807
 APP_SCALE = 0.8
-HISTORY_SCALE = 0.6
+HISTORY_SCALE = 0.65
 #: Extra log-odds of default per unit of drift, on top of what the drifted columns do.
 DRIFT_LOGIT = 0.35
 

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from creditrisk_assets.features.catalog import categorical_columns
-from creditrisk_assets.resources.warehouse import Warehouse, read_sql
+from creditrisk_assets.resources.warehouse import Warehouse, quote_identifier, read_sql
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 
 #: Per-family SQL files, in join order; each defines a relation of the same name.
@@ -117,18 +117,40 @@ def feature_store_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str
 
 # --------------------------------------------------------------------------- serving
 class _ServingSession:
-    """One long-lived connection with the family queries as views over swappable inputs."""
+    """One long-lived connection that plans the feature query once, then only swaps inputs.
+
+    Planning the 334-column query costs far more than running it on one applicant's records
+    (~85 ms against ~2 ms), so the serving path avoids re-planning on every call:
+
+    - the inputs are real (temporary) tables, refilled per call through the relational API, so
+      the catalog never changes and the prepared statement is not re-bound;
+    - the store query is a prepared statement, planned once;
+    - the optimizer is off on this connection: its passes pay off on millions of rows, not on
+      one applicant's hundred, and with it on DuckDB re-binds the statement on every execution.
+
+    The SQL text is the batch's, unchanged; the parity test holds the two paths equal.
+    """
 
     def __init__(self, threads: int) -> None:
         self.lock = threading.Lock()
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET threads = {int(threads)}")
-        self.con.register("category_codes", category_codes())
+        self.con.execute("PRAGMA disable_optimizer")
+        self.con.from_arrow(category_codes()).create("category_codes")
         for name in ("application", *HISTORY_TABLES):
-            self.con.register(name, _empty(name))
+            self.con.from_arrow(_empty(name)).create(name)
         for family in FAMILY_FILES:
             Warehouse.run_sql_file(self.con, family).create_view(family, replace=True)
-        self.store_sql = read_sql(STORE_FILE)
+        self.con.execute("PREPARE feature_store_query AS " + read_sql(STORE_FILE).strip(" ;\n"))
+
+    def run(self, inputs: Mapping[str, pa.Table]) -> pa.Table:
+        """Replace the input tables' rows with ``inputs`` and run the prepared store query."""
+        with self.lock:
+            for name, table in inputs.items():
+                self.con.execute(f"DELETE FROM {quote_identifier(name)}")
+                if table.num_rows:
+                    self.con.from_arrow(table).insert_into(name)
+            return self.con.execute("EXECUTE feature_store_query").to_arrow_table()
 
 
 _SESSIONS: dict[tuple[str, int], _ServingSession] = {}
@@ -214,11 +236,6 @@ def features_for_records(
     for table in HISTORY_TABLES:
         frame = history.get(table)
         inputs[table] = _empty(table) if frame is None else records_to_arrow(table, frame)
-    session = _session(warehouse)
-    with session.lock:
-        for name, table in inputs.items():
-            session.con.register(name, table)
-        result = session.con.sql(session.store_sql).fetch_arrow_table()
-    frame = result.to_pandas()
+    frame = _session(warehouse).run(inputs).to_pandas()
     frame = frame.set_index("SK_ID_CURR").drop(columns=["TARGET"])
     return frame.astype("float64")

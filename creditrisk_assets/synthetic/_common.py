@@ -34,11 +34,6 @@ class Cat:
     def take(self, idx: np.ndarray) -> Cat:
         return Cat(self.codes[idx], self.categories)
 
-    def values(self) -> np.ndarray:
-        """Object array of strings (None for missing); for tests and small inspections only."""
-        table = np.array([*self.categories, None], dtype=object)
-        return table[self.codes]
-
 
 Column = np.ndarray | Cat
 

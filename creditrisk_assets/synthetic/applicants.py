@@ -38,6 +38,13 @@ from creditrisk_assets.synthetic.applicant_tables import (
 )
 from creditrisk_assets.synthetic.housing import extra_columns
 
+# What ``drift`` (0..1) does, per unit: at 1 each named column's PSI against drift 0 is about
+# 0.3-0.4 (a "significant" shift by the usual PSI rule), at 0.5 about 0.1 (moderate).
+DRIFT_INCOME = 0.35  # AMT_INCOME_TOTAL x (1 + 0.35 drift)
+DRIFT_EXT_SHIFT = 0.6  # normal score behind each EXT_SOURCE_k shifted by -0.6 drift
+DRIFT_EMPLOYMENT = 0.4  # years employed x (1 - 0.4 drift)
+DRIFT_LOANS = 0.4  # goods price, credit, annuity, revolving limits x (1 + 0.4 drift)
+
 
 def generate_applicants(
     rng: np.random.Generator, w: np.ndarray, drift: float, null_rates: dict[str, float]
@@ -65,7 +72,7 @@ def generate_applicants(
     income_type = np.where(pensioner, 6, np.where(unemployed, 7, income_type))
     cols["NAME_INCOME_TYPE"] = Cat(income_type, INCOME_TYPE)
     no_job = pensioner | unemployed
-    years_emp = rng.gamma(1.25, 5.4, n) * np.exp(-0.3 * w) * (1.0 - 0.3 * drift)
+    years_emp = rng.gamma(1.25, 5.4, n) * np.exp(-0.3 * w) * (1.0 - DRIFT_EMPLOYMENT * drift)
     years_emp = np.minimum(years_emp, np.maximum(age - 18.5, 0.3))
     days_emp = -np.maximum(np.round(years_emp * 365.25), 1).astype(np.int64)
     cols["DAYS_EMPLOYED"] = np.where(no_job, SENTINEL_DAYS, days_emp)
@@ -89,10 +96,10 @@ def generate_applicants(
         + 0.22 * (edu == 1)
         - 0.25 * pensioner
     )
-    income = np.exp(log_inc) * (1.0 + 0.25 * drift)
+    income = np.exp(log_inc) * (1.0 + DRIFT_INCOME * drift)
     cols["AMT_INCOME_TOTAL"] = np.maximum(np.round(income / 2250.0) * 2250.0, 25650.0)
     revolving = cols["NAME_CONTRACT_TYPE"].codes == 1
-    loan_scale = 1.0 + 0.3 * drift
+    loan_scale = 1.0 + DRIFT_LOANS * drift
     goods = np.exp(
         np.log(450000.0) + 0.60 * rng.standard_normal(n) + 0.35 * (log_inc - np.log(147000.0))
     )
@@ -169,7 +176,7 @@ def generate_applicants(
     cols["ORGANIZATION_TYPE"] = Cat(np.where(no_job, len(org_names) - 1, org), org_names)
 
     for name, (a, b, top) in EXT_SHAPES.items():
-        latent = -0.45 * w + np.sqrt(1 - 0.45**2) * rng.standard_normal(n) - 0.5 * drift
+        latent = -0.45 * w + np.sqrt(1 - 0.45**2) * rng.standard_normal(n) - DRIFT_EXT_SHIFT * drift
         score = top * betaincinv(a, b, np.clip(ndtr(latent), 1e-9, 1 - 1e-9))
         cols[name] = with_nulls(rng, score, null_rates[name])
 

@@ -43,8 +43,10 @@ class DriftConfig(dg.Config):
         default=0.3, description="Drift is detected when more than this share of features drift."
     )
     max_psi: float = Field(
-        default=1.0,
-        description="Drift is also detected when any single feature's PSI exceeds this.",
+        default=0.25,
+        description="Drift is also detected when any single feature's PSI exceeds this "
+        "(0.25 is the usual 'significant shift' line: one key feature moving that much, such "
+        "as an external score, warrants a retrain even if most features are stable).",
     )
     sample_rows: int = Field(
         default=5000, description="Rows per side sampled for the Evidently report (bounded cost)."

@@ -61,14 +61,26 @@ def evidently_drift(
     reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str], out_dir: Path
 ) -> EvidentlyResult:
     """Run Evidently's ``DataDriftPreset`` on ``columns``; save HTML and JSON under ``out_dir``."""
-    from evidently import Report  # imported lazily: heavy, and only this asset needs it
+    # imported lazily: heavy, and only this asset needs it
+    from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
-    cols = [c for c in columns if c in reference.columns and c in current.columns]
+    # A column with no values in either sample has no distribution to compare (Evidently
+    # cannot even type it), e.g. a history feature on an application-only snapshot.
+    cols = [
+        c
+        for c in columns
+        if c in reference.columns
+        and c in current.columns
+        and reference[c].notna().any()
+        and current[c].notna().any()
+    ]
     if not cols:
-        raise ValueError("none of the requested columns are in both samples")
+        raise ValueError("none of the requested columns has values in both samples")
+    definition = DataDefinition(numerical_columns=cols)
     snapshot = Report([DataDriftPreset(columns=cols)]).run(
-        current_data=current[cols], reference_data=reference[cols]
+        current_data=Dataset.from_pandas(current[cols], data_definition=definition),
+        reference_data=Dataset.from_pandas(reference[cols], data_definition=definition),
     )
     result = _plain(snapshot.dict())
     summary = next(

@@ -107,3 +107,12 @@ def test_evidently_report_writes_html_and_json(parquet_pair, tmp_path: Path) -> 
     assert result.drifted_columns >= 1 and 0.0 < result.drift_share <= 1.0
     assert result.html_path.stat().st_size > 1000
     assert '"metrics"' in result.json_path.read_text()
+
+
+def test_evidently_skips_columns_without_values(tmp_path: Path) -> None:
+    """An all-null feature (history on an application-only snapshot) must not break the report."""
+    ref, cur = _frames(seed=1), _frames(shift=1.0, seed=2)
+    ref["empty"], cur["empty"] = np.nan, np.nan
+    result = evidently_drift(ref.head(500), cur.head(500), ["shifted", "empty"], tmp_path)
+    assert result.columns == ["shifted"]
+    assert result.drifted_columns == 1

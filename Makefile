@@ -44,5 +44,8 @@ demo: install dagster-home
 ui: install dagster-home
 	$(BIN)/dagster dev
 
+serve: install
+	$(BIN)/uvicorn --factory creditrisk_assets.serving.app:create_app --host 127.0.0.1 --port 8000
+
 clean:
 	rm -rf .creditrisk

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_auc_score
+
+from creditrisk_assets.modeling.metrics import roc_auc
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def outcome(y: npt.ArrayLike, pd_values: npt.ArrayLike, cutoff: float) -> ModelO
     if len(np.unique(y_arr)) < 2:
         raise ValueError("canary rows hold a single class: AUC is undefined")
     return ModelOutcome(
-        auc=float(roc_auc_score(y_arr, p)),
+        auc=roc_auc(y_arr, p),
         approval_rate=float(np.mean(p < cutoff)),
         mean_pd=float(np.mean(p)),
     )

@@ -23,6 +23,9 @@ ingest_job = dg.define_asset_job(
     name="landing_sensor",
     job=ingest_job,
     minimum_interval_seconds=60,
+    # On by default: with a landing or S3 source it is how snapshots arrive; with the synthetic
+    # or Kaggle source it skips every tick saying there is nothing to list.
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="New snapshot folders in the landing dir become partitions and ingest runs.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, source: SnapshotSource) -> dg.SensorResult:

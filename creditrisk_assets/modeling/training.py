@@ -22,7 +22,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from sklearn.model_selection import train_test_split
 
 from creditrisk_assets.features.spec import FeatureSpec
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
@@ -135,6 +134,8 @@ def train_model(
     y = labels(frame, spec)
     if len(np.unique(y)) < 2:
         raise ValueError("features/train holds a single TARGET class; cannot train a PD model")
+    from sklearn.model_selection import train_test_split  # lazy: keeps the code location light
+
     x_fit, x_val, y_fit, y_val = train_test_split(
         x, y, test_size=params.validation_fraction, stratify=y, random_state=params.seed
     )

@@ -56,12 +56,10 @@ def test_two_snapshots_concurrently_on_postgres(
         for p in PARTITIONS:
             register_snapshot(instance, p)
 
-    # One process per run, steps in-process: the runs, not the steps, are what run concurrently.
-    run_config = tmp_path / "in_process.yaml"
-    run_config.write_text(yaml.safe_dump({"execution": {"config": {"in_process": {}}}}))
+    # Two processes, one run each (steps run in-process): the runs are what run concurrently.
     procs = [
         subprocess.Popen(
-            [*job_command("ingest_job", p), "-c", str(run_config)],
+            job_command("ingest_job", p),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -50,6 +50,7 @@ def demo(snapshot: str, applicants: int) -> None:
     cmd = job_command(WHOLE_GRAPH_JOB, snapshot)
     print("$ " + " ".join(cmd[:-1]) + f" '{cmd[-1]}'", flush=True)
     subprocess.run(cmd, env=env, check=True)
+    catalog()
     home = config.state_dir()
     print(
         f"""
@@ -65,6 +66,16 @@ Where to look
   State folder      {home}  (delete it to start over: make clean)
 """
     )
+
+
+def catalog() -> None:
+    """Refresh the hand-query DuckDB catalog over the lake and print its views."""
+    from creditrisk_assets.automation.catalog import refresh_catalog
+    from creditrisk_assets.resources import default_resources
+
+    resources = default_resources()
+    views = refresh_catalog(resources["lake"], resources["warehouse"])  # type: ignore[arg-type]
+    print(f"{resources['warehouse'].catalog_path}: {', '.join(views) or '(lake is empty)'}")
 
 
 def status() -> None:
@@ -90,11 +101,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--snapshot", default="2026-11-01")
     p.add_argument("--applicants", type=int, default=20_000)
     sub.add_parser("status", help="partitions and the latest drift verdict")
+    sub.add_parser("catalog", help="refresh the DuckDB catalog of lake views")
     args = parser.parse_args(argv)
     if args.command == "add-snapshot":
         add_snapshot(args.snapshot)
     elif args.command == "demo":
         demo(args.snapshot, args.applicants)
+    elif args.command == "catalog":
+        catalog()
     else:
         status()
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from creditrisk_assets.automation.catalog import catalog_sensor
 from creditrisk_assets.automation.jobs import JOBS, fallback_jobs
 from creditrisk_assets.automation.sensors import SENSORS
 
@@ -17,4 +18,6 @@ def _jobs_defined_by_domains() -> set[str]:
     return names
 
 
-defs = dg.Definitions(jobs=[*JOBS, *fallback_jobs(_jobs_defined_by_domains())], sensors=SENSORS)
+defs = dg.Definitions(
+    jobs=[*JOBS, *fallback_jobs(_jobs_defined_by_domains())], sensors=[*SENSORS, catalog_sensor]
+)

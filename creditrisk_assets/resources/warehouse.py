@@ -12,6 +12,7 @@ values reach DuckDB as bound parameters or through the relational API, never for
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,8 +100,8 @@ class Warehouse(DuckDBResource):
             return
         path = Path(self.catalog_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.unlink(missing_ok=True)
+        # A unique temp name: two runs finishing together must not write the same file.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         with duckdb.connect(str(tmp)) as con:
             for view, glob in tables.items():
                 literal = "'" + glob.replace("'", "''") + "'"

@@ -59,3 +59,15 @@ def test_catalog_exposes_lake_tables(lake: Lake, warehouse: Warehouse) -> None:
             "SELECT snapshot_date, count(*) FROM raw_bureau GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert [(str(d), n) for d, n in rows] == [("2026-11-01", 2), ("2026-12-01", 3)]
+
+
+def test_lake_catalog_lists_every_table_with_partitions(lake: Lake, warehouse: Warehouse) -> None:
+    from creditrisk_assets.automation.catalog import refresh_catalog
+
+    for path in ("raw/bureau", "features/feature_store"):
+        with lake.write_partition(path, "2026-11-01") as tmp:
+            pd.DataFrame({"x": [1, 2]}).to_parquet(tmp)
+    assert refresh_catalog(lake, warehouse) == ["features_feature_store", "raw_bureau"]
+    assert warehouse.catalog_path is not None
+    with duckdb.connect(warehouse.catalog_path, read_only=True) as con:
+        assert con.sql("SELECT sum(x) FROM raw_bureau").fetchall() == [(3,)]

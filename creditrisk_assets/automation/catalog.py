@@ -1,0 +1,48 @@
+"""The hand-query catalog: one DuckDB file with a view per lake table, kept current.
+
+Pipelines never read it (they compute in in-memory sessions over Parquet); it is for people:
+``duckdb .creditrisk/catalog.duckdb`` then ``SELECT * FROM features_feature_store WHERE
+snapshot_date = '2026-11-01'``. It is refreshed after every successful run and by
+``python -m creditrisk_assets.cli catalog``.
+"""
+
+import re
+from pathlib import Path
+
+import dagster as dg
+
+from creditrisk_assets.resources import Lake, Warehouse
+
+_PARTITION_FILE = re.compile(r"^([a-z_]+)/([a-z_]+)/snapshot_date=\d{4}-\d{2}-\d{2}/data\.parquet$")
+
+
+def lake_tables(lake: Lake) -> dict[str, str]:
+    """View name (``raw_bureau``) -> glob over every partition, for tables in a local lake."""
+    base = Path(lake.base_uri)
+    if lake.base_uri.startswith("s3://") or not base.is_dir():
+        return {}
+    tables: dict[str, str] = {}
+    for path in sorted(base.glob("*/*/snapshot_date=*/data.parquet")):
+        match = _PARTITION_FILE.match(path.relative_to(base).as_posix())
+        if match:
+            asset_path = f"{match[1]}/{match[2]}"
+            tables[f"{match[1]}_{match[2]}"] = lake.table_glob(asset_path)
+    return tables
+
+
+def refresh_catalog(lake: Lake, warehouse: Warehouse) -> list[str]:
+    """Rewrite the catalog's views; return their names."""
+    tables = lake_tables(lake)
+    warehouse.refresh_catalog(tables)
+    return sorted(tables)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="catalog_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After each successful run, refresh the DuckDB catalog of lake views.",
+)
+def catalog_sensor(context: dg.RunStatusSensorContext, lake: Lake, warehouse: Warehouse) -> None:
+    views = refresh_catalog(lake, warehouse)
+    context.log.info(f"catalog refreshed after run {context.dagster_run.run_id}: {views}")

@@ -1,12 +1,8 @@
 """Cross-domain jobs: each a selection of the one asset graph, runnable from the CLI as
 ``dagster job execute -m creditrisk_assets.definitions -j JOB --tags '{"dagster/partition": "D"}'``.
 
-``ingest_job`` and ``train_job`` belong to the ingestion and modeling domains when they define
-them; ``fallback_jobs`` supplies only those that no domain defined, so names stay unique in the
-merged Definitions whichever lands first.
+``ingest_job`` and ``train_job`` belong to the ingestion and modeling domains.
 """
-
-from collections.abc import Iterable
 
 import dagster as dg
 
@@ -14,9 +10,7 @@ from creditrisk_assets.deploy.promotion import rollback
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import ModelRegistry
 
-RAW = dg.AssetSelection.key_prefixes("raw")
 FEATURES = dg.AssetSelection.key_prefixes("features")
-MODEL = dg.AssetSelection.key_prefixes("model")
 DRIFT = dg.AssetSelection.assets(dg.AssetKey(["monitoring", "drift_report"]))
 PROMOTION = dg.AssetSelection.assets(
     dg.AssetKey(["deploy", "canary_report"]), dg.AssetKey(["deploy", "deploy_manifest"])
@@ -49,28 +43,6 @@ all_assets = dg.define_asset_job(
     partitions_def=snapshot_partitions,
     description="The whole graph for one snapshot: ingest to batch scores.",
 )
-
-_FALLBACKS = {
-    "ingest_job": lambda: dg.define_asset_job(
-        "ingest_job",
-        selection=RAW,
-        partitions_def=snapshot_partitions,
-        description="Raw tables of one snapshot, with their contract checks.",
-    ),
-    "train_job": lambda: dg.define_asset_job(
-        "train_job",
-        selection=FEATURES | MODEL,
-        partitions_def=snapshot_partitions,
-        description="Features -> candidate -> evaluation and its checks, for one snapshot.",
-    ),
-}
-
-
-def fallback_jobs(defined: Iterable[str]) -> list:
-    """``ingest_job`` / ``train_job`` for the names no domain has defined."""
-    taken = set(defined)
-    return [make() for name, make in _FALLBACKS.items() if name not in taken]
-
 
 @dg.op(description="champion <- previous; previous cleared (see deploy.promotion).")
 def rollback_champion(context: dg.OpExecutionContext, registry: ModelRegistry) -> dict:

@@ -22,9 +22,11 @@ MODEL_CHECKS = [auc_floor, auc_gap, calibration_error, fairness]
 
 train_job = dg.define_asset_job(
     "train_job",
-    selection=dg.AssetSelection.assets(*MODEL_ASSETS),
+    # Features first: a retrain must never read a stale or missing split (rebuilding them is
+    # deterministic and cheap next to training).
+    selection=dg.AssetSelection.groups("features") | dg.AssetSelection.assets(*MODEL_ASSETS),
     partitions_def=snapshot_partitions,
-    description="Train, register and evaluate the candidate for one snapshot (with its checks).",
+    description="Features -> candidate -> evaluation, with their checks, for one snapshot.",
 )
 
 defs = dg.Definitions(assets=MODEL_ASSETS, asset_checks=MODEL_CHECKS, jobs=[train_job])

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-FeatureValue = float | None
+#: Numbers or null only: strict, so "1.5" and true are 422s, as in the fast parser.
+FeatureValue = Annotated[float, Strict()] | None
 ReasonMethod = Literal["exact", "fast"]
+RequestedReasons = Literal["auto", "exact", "fast"]
 RowId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Annotated[str, Field(max_length=128)]
 
 
@@ -32,10 +34,12 @@ class PredictRequest(BaseModel):
     ids: list[RowId] | None = Field(
         default=None, description="Optional row identifiers echoed back (e.g. SK_ID_CURR)."
     )
-    reasons: ReasonMethod = Field(
-        default="exact",
-        description="Reason-code method: `exact` TreeSHAP (same as batch scoring) or `fast` "
-        "approximate path attribution (~10x cheaper, for large batches).",
+    reasons: RequestedReasons = Field(
+        default="auto",
+        description="Reason-code method: `exact` TreeSHAP (same as batch scoring), `fast` "
+        "approximate path attribution (~10x cheaper), or `auto` (the default): exact up to "
+        "1,000 rows (`CREDITRISK_API_EXACT_REASONS_MAX_ROWS`), fast above. Each prediction's "
+        "`reason_method` says which one it got.",
     )
 
     @model_validator(mode="after")

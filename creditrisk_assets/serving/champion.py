@@ -15,6 +15,7 @@ in the metrics; the watcher tries again at the next poll.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ from creditrisk_assets.resources import ModelRegistry
 from creditrisk_assets.serving.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
+
+#: Requests with at least this many rows run XGBoost on ``batch_threads`` threads.
+PARALLEL_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,33 @@ class ServedModel:
     feature_index: dict[str, int] = field(default_factory=dict)
     descriptions: tuple[str, ...] = ()
     threads: int | None = None
+    batch_booster: xgb.Booster | None = None
+    batch_threads: int = 1
 
     @property
     def feature_names(self) -> list[str]:
         return self.model.spec.names
 
+    def booster_for(self, n_rows: int) -> tuple[xgb.Booster, int]:
+        """The booster and thread count for a request of ``n_rows``.
 
-def load_served_model(registry: ModelRegistry, version: str, alias: str, threads: int | None):
+        XGBoost's thread count is a booster parameter, so a large batch gets its own copy of
+        the booster with more threads rather than changing the one small requests share: at
+        one row an OpenMP team costs more in barrier waits than it saves, at thousands of rows
+        it halves TreeSHAP (benchmarks/RESULTS.md, "Scoring API").
+        """
+        if self.batch_booster is not None and n_rows >= PARALLEL_MIN_ROWS:
+            return self.batch_booster, self.batch_threads
+        return self.model.booster, self.threads or 0
+
+
+def load_served_model(
+    registry: ModelRegistry,
+    version: str,
+    alias: str,
+    threads: int | None,
+    batch_threads: int | None = None,
+) -> ServedModel:
     """Download, verify and warm up one registry version (raises if any of that fails)."""
     info = registry.version_info(version)
     model: ScoringModel = registry.load(version, nthread=threads)
@@ -65,6 +89,12 @@ def load_served_model(registry: ModelRegistry, version: str, alias: str, threads
     model.predict_pd(warm)  # first prediction allocates XGBoost's caches: pay it here
     dm = xgb.DMatrix(warm, nthread=threads or 0)  # as scoring.contributions builds it
     model.booster.predict(dm, pred_contribs=True, validate_features=False)
+    batch_threads = batch_threads or os.cpu_count() or 1
+    batch_booster = None
+    if batch_threads != threads:
+        batch_booster = model.booster.copy()
+        batch_booster.set_param({"nthread": batch_threads})
+        batch_booster.predict(dm, pred_contribs=True, validate_features=False)
     return ServedModel(
         model=model,
         name=info.name,
@@ -79,6 +109,8 @@ def load_served_model(registry: ModelRegistry, version: str, alias: str, threads
         feature_index={n: i for i, n in enumerate(names)},
         descriptions=tuple(f.description for f in model.spec.features),
         threads=threads,
+        batch_booster=batch_booster,
+        batch_threads=batch_threads,
     )
 
 
@@ -92,8 +124,10 @@ class ChampionHolder:
         poll_seconds: float,
         metrics: ApiMetrics,
         threads: int | None = None,
+        batch_threads: int | None = None,
     ) -> None:
         self.registry = registry
+        self.batch_threads = batch_threads
         self.alias = alias
         self.poll_seconds = poll_seconds
         self.metrics = metrics
@@ -118,7 +152,9 @@ class ChampionHolder:
             if version is None or (current is not None and current.version == version):
                 return False
             try:
-                served = load_served_model(self.registry, version, self.alias, self.threads)
+                served = load_served_model(
+                    self.registry, version, self.alias, self.threads, self.batch_threads
+                )
             except Exception as err:  # bad artifact or checksum: the old model keeps serving
                 self._failed(f"cannot load {self.alias!r} v{version}: {err}")
                 return False

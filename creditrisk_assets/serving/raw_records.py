@@ -77,8 +77,8 @@ class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     applicants: list[Applicant] = Field(min_length=1)
-    reasons: Literal["exact", "fast"] = Field(
-        default="exact", description="Reason-code method (see /predict)."
+    reasons: Literal["auto", "exact", "fast"] = Field(
+        default="auto", description="Reason-code method (see /predict)."
     )
 
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -133,6 +134,7 @@ class _ServingSession:
 
     def __init__(self, threads: int) -> None:
         self.lock = threading.Lock()
+        self.filled: set[str] = set()  # input tables that hold rows now
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute("PRAGMA disable_optimizer")
@@ -144,12 +146,21 @@ class _ServingSession:
         self.con.execute("PREPARE feature_store_query AS " + read_sql(STORE_FILE).strip(" ;\n"))
 
     def run(self, inputs: Mapping[str, pa.Table]) -> pa.Table:
-        """Replace the input tables' rows with ``inputs`` and run the prepared store query."""
+        """Replace the input tables' rows with ``inputs`` and run the prepared store query.
+
+        Each statement costs ~0.5-1 ms of Python API and bookkeeping, a third of a call, so
+        tables that are empty and stay empty (most history tables, for most applicants) are
+        not touched, and the emptying is one statement.
+        """
         with self.lock:
+            stale = [n for n in inputs if n in self.filled]
+            if stale:
+                self.con.execute("".join(f"DELETE FROM {quote_identifier(n)};" for n in stale))
+                self.filled.difference_update(stale)
             for name, table in inputs.items():
-                self.con.execute(f"DELETE FROM {quote_identifier(name)}")
                 if table.num_rows:
                     self.con.from_arrow(table).insert_into(name)
+                    self.filled.add(name)
             return self.con.execute("EXECUTE feature_store_query").to_arrow_table()
 
 
@@ -174,6 +185,9 @@ def _relation_spec(name: str):
 def _empty(name: str) -> pa.Table:
     spec = _relation_spec(name)
     return pa.table({c.name: pa.array([], _ARROW[c.dtype]) for c in spec.columns})
+
+
+_EMPTY = {name: _empty(name) for name in HISTORY_TABLES}
 
 
 def records_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
@@ -233,9 +247,32 @@ def features_for_records(
     if unknown:
         raise ValueError(f"unknown history table(s) {unknown}; known: {', '.join(HISTORY_TABLES)}")
     inputs = {"application": records_to_arrow("application", application)}
+    for table, frame in history.items():
+        inputs[table] = records_to_arrow(table, frame)
+    return features_for_tables(warehouse, inputs)
+
+
+def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Records already validated against the raw schema (the API's request models) as the
+    relation's Arrow table; absent columns are NULL. No DataFrame and no per-column checks: for
+    one applicant that is ~7 ms less than ``records_to_arrow`` on a frame."""
+    try:
+        return pa.table(
+            {
+                c.name: pa.array([r.get(c.name) for r in rows], _ARROW[c.dtype])
+                for c in _relation_spec(name).columns
+            }
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
+        raise ValueError(f"{name}: records do not fit the raw schema ({err})") from err
+
+
+def features_for_tables(warehouse: Warehouse, inputs: Mapping[str, pa.Table]) -> pd.DataFrame:
+    """``features_for_records`` on Arrow tables in the raw schema's types (``application``
+    required; absent history tables are empty)."""
+    tables = {"application": inputs["application"]}
     for table in HISTORY_TABLES:
-        frame = history.get(table)
-        inputs[table] = _empty(table) if frame is None else records_to_arrow(table, frame)
-    frame = _session(warehouse).run(inputs).to_pandas()
+        tables[table] = inputs.get(table, _EMPTY[table])
+    frame = _session(warehouse).run(tables).to_pandas()
     frame = frame.set_index("SK_ID_CURR").drop(columns=["TARGET"])
     return frame.astype("float64")

@@ -2,8 +2,9 @@
 
 Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry and
 warehouse are the same ``ModelRegistry`` and ``Warehouse`` classes the Dagster assets use, and
-``/score`` builds features with the same ``sql/`` files through ``features_for_records``, so the
-API and the pipeline cannot disagree about which model is champion or how a feature is made.
+``/score`` builds features with the same ``sql/`` files through ``features_for_tables`` (what
+``features_for_records`` runs), so the API and the pipeline cannot disagree about which model is
+champion or how a feature is made.
 
 ``/predict`` bodies go through a fast parser into NumPy (``fastpath.py``) and fall back to the
 pydantic models, which define what is valid and word the 422s; other bodies are parsed by pydantic
@@ -237,20 +238,19 @@ def create_app(
         return await run_in_threadpool(predict_sync, body, served)
 
     def score_sync(body: bytes, served: ServedModel) -> Response:
-        from creditrisk_assets.features import features_for_records
+        from creditrisk_assets.features.compute import features_for_tables
 
         req = parse_score_request(body)
         found = contract.violations(req)
         if found:
             raise HTTPException(422, found[: scoring.MAX_REPORTED_ERRORS])
-        application, history = raw_records.to_frames(req)
         try:
-            frame = features_for_records(warehouse, application, history)
+            frame = features_for_tables(warehouse, raw_records.to_tables(req))
         except ValueError as err:  # records the feature SQL refuses: the client's to fix
             raise HTTPException(
                 422, [{"loc": ["body", "applicants"], "msg": str(err), "type": "value_error"}]
             ) from None
-        ids = [int(i) for i in application["SK_ID_CURR"]]
+        ids = [int(a.application.SK_ID_CURR) for a in req.applicants]  # type: ignore[attr-defined]
         try:
             x = scoring.frame_matrix(frame, served, ids)
         except scoring.InputError as err:

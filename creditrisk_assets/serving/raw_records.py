@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from creditrisk_assets.schema import HISTORY_TABLES, TableSpec, table_spec
@@ -111,6 +112,31 @@ def to_frames(request: ScoreRequest) -> tuple[pd.DataFrame, dict[str, pd.DataFra
         if rows:
             history[table] = _frame(table, rows)
     return application, history
+
+
+def to_tables(request: ScoreRequest) -> dict[str, pa.Table]:
+    """What ``to_frames`` gives, as Arrow tables for ``features_for_tables``: the request
+    models have checked every value already, so no DataFrame is needed (~7 ms per call)."""
+    from creditrisk_assets.features.compute import rows_to_arrow  # duckdb: only when scoring
+
+    tables = {
+        "application": rows_to_arrow(
+            "application", [a.application.model_dump() for a in request.applicants]
+        )
+    }
+    for table in HISTORY_TABLES:
+        rows = []
+        has_owner = ID_COLUMN in table_spec(table).column_names
+        for a in request.applicants:
+            sk_id = a.application.SK_ID_CURR  # type: ignore[attr-defined]
+            for rec in getattr(a.history, table):
+                row = rec.model_dump()
+                if has_owner and row.get(ID_COLUMN) is None:
+                    row[ID_COLUMN] = sk_id
+                rows.append(row)
+        if rows:
+            tables[table] = rows_to_arrow(table, rows)
+    return tables
 
 
 def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

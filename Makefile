@@ -13,7 +13,7 @@ SNAPSHOT ?= 2026-11-01
 APPLICANTS ?= 20000
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format serve ui dagster-home clean bench
+.PHONY: install demo test smoke lint format serve ui dagster-home clean
 
 install: $(STAMP)
 
@@ -37,6 +37,19 @@ format: install
 
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole graph through Dagster's CLI on a small synthetic snapshot, in a throw-away state
+# folder: what CI runs after the tests, exactly as a person would type it.
+SMOKE_HOME ?= $(CURDIR)/.creditrisk-smoke
+smoke: install
+	rm -rf "$(SMOKE_HOME)"
+	$(MAKE) --no-print-directory dagster-home CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster"
+	CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster" \
+	  $(BIN)/python -m creditrisk_assets.cli add-snapshot $(SNAPSHOT)
+	CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster" CREDITRISK_SYNTHETIC_APPLICANTS=3000 \
+	  $(BIN)/dagster job execute -m creditrisk_assets.definitions -j all_assets \
+	  --tags '{"dagster/partition": "$(SNAPSHOT)"}'
+	rm -rf "$(SMOKE_HOME)"
 
 demo: install dagster-home
 	$(BIN)/python -m creditrisk_assets.cli demo --snapshot $(SNAPSHOT) --applicants $(APPLICANTS)

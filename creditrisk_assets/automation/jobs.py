@@ -44,6 +44,7 @@ all_assets = dg.define_asset_job(
     description="The whole graph for one snapshot: ingest to batch scores.",
 )
 
+
 @dg.op(description="champion <- previous; previous cleared (see deploy.promotion).")
 def rollback_champion(context: dg.OpExecutionContext, registry: ModelRegistry) -> dict:
     change = rollback(registry, reason=f"rollback_job run {context.run_id}")

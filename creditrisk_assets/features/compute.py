@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,10 @@ FAMILY_SOURCES: dict[str, tuple[str, ...]] = {
     "features_credit_card": ("credit_card_balance",),
 }
 FAMILY_SOURCES_ALL: tuple[str, ...] = tuple(t for ts in FAMILY_SOURCES.values() for t in ts)
+# The prepared store query is run with execute(); DuckDB warns on every call that Arrow output
+# from a DB-API result copies the rows: for one applicant's row that copy is nothing, while
+# con.sql() measured ~5 ms slower. Silence exactly that warning rather than spam the API log.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 _ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 
 

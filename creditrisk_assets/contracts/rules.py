@@ -100,9 +100,6 @@ _BINARY: Rule = ("in", (0, 1))
 _NON_NEGATIVE: Rule = ("ge", 0)
 _PAST: Rule = ("le", 0)
 _SENTINEL: Rule = ("days_or_sentinel", 0)
-# Planned dates of a previous loan may lie a little ahead of the application (a first instalment
-# due next month); anything else positive must be the sentinel.
-_PLANNED_OR_SENTINEL: Rule = ("days_or_sentinel", 365)
 _UNIT: Rule = ("range", (0.0, 1.0))
 
 _APPLICATION: dict[str, Rule] = {
@@ -156,10 +153,12 @@ RULES: dict[str, dict[str, Rule]] = {
         "DAYS_DECISION": _PAST,
         "SELLERPLACE_AREA": ("ge", -1),
         "CNT_PAYMENT": _NON_NEGATIVE,
-        "DAYS_FIRST_DRAWING": _PLANNED_OR_SENTINEL,
-        "DAYS_FIRST_DUE": _PLANNED_OR_SENTINEL,
-        "DAYS_LAST_DUE": _PLANNED_OR_SENTINEL,
-        "DAYS_TERMINATION": _PLANNED_OR_SENTINEL,
+        # Past dates, or the 365243 sentinel (as in every real row); only the first version of
+        # the last due date may lie ahead.
+        "DAYS_FIRST_DRAWING": _SENTINEL,
+        "DAYS_FIRST_DUE": _SENTINEL,
+        "DAYS_LAST_DUE": _SENTINEL,
+        "DAYS_TERMINATION": _SENTINEL,
         "DAYS_LAST_DUE_1ST_VERSION": ("le", SENTINEL_DAYS),
     },
     "pos_cash_balance": {

@@ -128,8 +128,10 @@ def generate_previous(
     rate_down = np.where(has_down & (application <= 0), 0.0, rate_down)
     goods = np.where(unpriced | revolving, np.nan, application)
 
-    # Dates of approved loans: first due a few weeks after the decision, then monthly.
-    first_due = days_decision + rng.integers(10, 46, m)
+    # Dates of approved loans: first due a few weeks after the decision, then monthly. Kaggle
+    # never shows a first drawing or first due date after the application (positive only as
+    # the 365243 sentinel), so recent decisions keep them at the day before.
+    first_due = np.minimum(days_decision + rng.integers(10, 46, m), -1)
     never_drawn = revolving & (rng.random(m) < 0.3)
     first_due = np.where(never_drawn, SENTINEL_DAYS, first_due)
     planned_last = first_due + 30 * (np.maximum(terms, 1) - 1)
@@ -143,7 +145,9 @@ def generate_previous(
     last_due = np.where(ended, end_days, SENTINEL_DAYS)
     termination = np.where(ended, np.minimum(end_days + rng.integers(0, 20, m), -1), SENTINEL_DAYS)
     first_draw = np.where(
-        rng.random(m) < 0.94, SENTINEL_DAYS, days_decision + rng.integers(1, 30, m)
+        rng.random(m) < 0.94,
+        SENTINEL_DAYS,
+        np.minimum(days_decision + rng.integers(1, 30, m), -1),
     )
     last_1st = np.where(revolving & (rng.random(m) < 0.7), SENTINEL_DAYS, planned_last)
     elapsed = np.floor(-first_due / 30.0).astype(np.int64) + 1

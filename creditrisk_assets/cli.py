@@ -79,9 +79,23 @@ def catalog() -> None:
 
 
 def status() -> None:
+    """Snapshots, raw-data freshness against the SLA, the champion, the latest drift verdict."""
+    import time
+
+    from creditrisk_assets.ingest.assets import raw_freshness_policy
+    from creditrisk_assets.resources import default_resources
+
     with _instance() as instance:
         snapshots = instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
         print(f"snapshots: {', '.join(snapshots) or '(none)'}")
+        sla_hours = raw_freshness_policy().fail_window.to_timedelta().total_seconds() / 3600
+        raw = instance.get_latest_materialization_event(dg.AssetKey(["raw", "application_train"]))
+        if raw is None:
+            print(f"raw data: never ingested (SLA {sla_hours:g} h)")
+        else:
+            age = (time.time() - raw.timestamp) / 3600
+            verdict = "fresh" if age <= sla_hours else "STALE"
+            print(f"raw data: last ingested {age:.1f} h ago -> {verdict} (SLA {sla_hours:g} h)")
         key = dg.AssetKey(["monitoring", "drift_report"])
         event = instance.get_latest_materialization_event(key)
         if event and event.asset_materialization:
@@ -90,6 +104,8 @@ def status() -> None:
             print(f"latest drift report ({event.asset_materialization.partition}): {shown}")
         else:
             print("latest drift report: none yet")
+    registry = default_resources()["registry"]
+    print(f"champion: v{registry.get_alias_version('champion') or ' none'}")  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -100,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser("demo", help="generate a synthetic snapshot and run the whole graph")
     p.add_argument("--snapshot", default="2026-11-01")
     p.add_argument("--applicants", type=int, default=20_000)
-    sub.add_parser("status", help="partitions and the latest drift verdict")
+    sub.add_parser("status", help="snapshots, freshness, champion and the latest drift verdict")
     sub.add_parser("catalog", help="refresh the DuckDB catalog of lake views")
     args = parser.parse_args(argv)
     if args.command == "add-snapshot":

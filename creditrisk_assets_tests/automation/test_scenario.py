@@ -20,8 +20,14 @@ TINY = {
         }
     }
 }
-ACCEPT_APPROVAL_SHIFT = {
-    "ops": {"deploy__canary_report": {"config": {"max_abs_approval_rate_delta": 0.5}}}
+#: Full drift raises the default rate from ~8 % to ~16 %: a retrained model rightly moves the
+#: approval rate and the mean PD beyond the default guards, and the risk team accepts that here.
+ACCEPT_DRIFT_SHIFT = {
+    "ops": {
+        "deploy__canary_report": {
+            "config": {"max_abs_approval_rate_delta": 0.5, "max_abs_mean_pd_delta": 0.15}
+        }
+    }
 }
 pytestmark = pytest.mark.slow
 
@@ -76,15 +82,15 @@ def test_drift_retrain_promote_rollback(instance, resources, registry) -> None:
     _run(defs_b, "train_job", instance, B, TINY)
     [promo] = _tick(promotion_sensor, instance, defs_b).run_requests
     assert promo.run_key == f"promote:{B}:v2"
-    # Full drift moves the approval rate by far more than the default 10-point canary guard:
-    # the gate holds the old champion until someone accepts the change ...
+    # Full drift moves the approval rate far beyond the default 10-point canary guard: the gate
+    # holds the old champion until someone accepts the change ...
     held = defs_b.resolve_job_def("promote_job").execute_in_process(
         instance=instance, partition_key=B, raise_on_error=False
     )
     assert not held.success
     assert registry.get_alias_version("champion") == "1"
     # ... and promotion goes through once the risk team widens the guard for this release.
-    _run(defs_b, "promote_job", instance, B, ACCEPT_APPROVAL_SHIFT)
+    _run(defs_b, "promote_job", instance, B, ACCEPT_DRIFT_SHIFT)
     assert registry.get_alias_version("champion") == "2"
     assert registry.get_alias_version("previous") == "1"
 

@@ -61,7 +61,8 @@ Where to look
   MLflow UI         .venv/bin/mlflow ui --backend-store-uri {config.mlflow_tracking_uri()}
   Scoring API       make serve         -> http://127.0.0.1:8000/docs
   Lake (Parquet)    {config.lake_uri()}
-  SQL by hand       .venv/bin/python -c "import duckdb; duckdb.connect('{home / "catalog.duckdb"}')"
+  SQL by hand       .venv/bin/python -c "import duckdb; duckdb.connect('{home / "catalog.duckdb"}',
+                    read_only=True).sql('FROM features_feature_store LIMIT 5').show()"
   Plots, reports    {config.reports_dir()}
   State folder      {home}  (delete it to start over: make clean)
 """

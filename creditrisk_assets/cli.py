@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from creditrisk_assets import config
+from creditrisk_assets.ingest.assets import raw_key
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, register_snapshot
 
 WHOLE_GRAPH_JOB = "all_assets"
@@ -90,7 +91,7 @@ def status() -> None:
         snapshots = instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
         print(f"snapshots: {', '.join(snapshots) or '(none)'}")
         sla_hours = raw_freshness_policy().fail_window.to_timedelta().total_seconds() / 3600
-        raw = instance.get_latest_materialization_event(dg.AssetKey(["raw", "application_train"]))
+        raw = instance.get_latest_materialization_event(raw_key("application_train"))
         if raw is None:
             print(f"raw data: never ingested (SLA {sla_hours:g} h)")
         else:

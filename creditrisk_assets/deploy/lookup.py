@@ -6,6 +6,7 @@ import re
 
 import dagster as dg
 
+from creditrisk_assets.ingest.assets import raw_key
 from creditrisk_assets.resources import ModelRegistry
 from creditrisk_assets.schema import RAW_TABLES
 
@@ -36,9 +37,7 @@ def raw_md5s(instance: dg.DagsterInstance, partition: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for table in RAW_TABLES:
         result = instance.fetch_materializations(
-            dg.AssetRecordsFilter(
-                asset_key=dg.AssetKey(["raw", table]), asset_partitions=[partition]
-            ),
+            dg.AssetRecordsFilter(asset_key=raw_key(table), asset_partitions=[partition]),
             limit=1,
         )
         if not result.records:

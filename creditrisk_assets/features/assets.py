@@ -17,6 +17,7 @@ from pydantic import Field
 from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.compute import SQL_FILES, build_feature_store, feature_store_columns
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.ingest.assets import raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES
@@ -45,7 +46,7 @@ def split_bucket(sk_id_curr: int) -> int:
     key=FEATURE_STORE,
     group_name=GROUP,
     partitions_def=snapshot_partitions,
-    deps=[dg.AssetKey(["raw", t]) for t in RAW_TABLES],
+    deps=[raw_key(t) for t in RAW_TABLES],
     kinds={"duckdb", "parquet"},
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
@@ -54,7 +55,7 @@ def feature_store(
     context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     partition = context.partition_key
-    raw_paths = {t: lake.local_path(f"raw/{t}", partition) for t in RAW_TABLES}
+    raw_paths = {t: lake.local_path(raw_path(t), partition) for t in RAW_TABLES}
     with warehouse.session() as con, lake.write_partition(STORE_PATH, partition) as tmp:
         timings = build_feature_store(con, raw_paths, tmp)
         spec = build_spec([name for name, _ in feature_store_columns(con)], SQL_FILES)

@@ -32,6 +32,7 @@ from creditrisk_assets.features.assets import (
     load_feature_spec,
 )
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN, FeatureSpec
+from creditrisk_assets.ingest.assets import raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES
@@ -101,7 +102,7 @@ def contract_violations(
     asset=FEATURE_STORE,
     partitions_def=snapshot_partitions,
     blocking=True,
-    additional_deps=[dg.AssetKey(["raw", t]) for t in HISTORY_TABLES],
+    additional_deps=[raw_key(t) for t in HISTORY_TABLES],
     description="Unique ids, columns and types as in the spec, no ±inf/NaN, no feature "
     "entirely NULL unless its raw table is empty in this snapshot.",
 )
@@ -124,7 +125,7 @@ def feature_store_contract(
         empty_tables = {
             t
             for t in HISTORY_TABLES
-            if con.read_parquet(lake.local_path(f"raw/{t}", partition))
+            if con.read_parquet(lake.local_path(raw_path(t), partition))
             .aggregate("count(*)")
             .fetchall()[0][0]
             == 0

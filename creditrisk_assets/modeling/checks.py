@@ -12,6 +12,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from creditrisk_assets.ingest.assets import raw_key
 from creditrisk_assets.modeling.assets import (
     METRICS_FILE,
     TEST_METRICS,
@@ -23,7 +24,7 @@ from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.resources import Lake
 
-RAW_APPLICATIONS = dg.AssetKey(["raw", "application_train"])
+RAW_APPLICATIONS = raw_key("application_train")
 
 
 def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:

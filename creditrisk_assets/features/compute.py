@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from creditrisk_assets.features.catalog import categorical_columns
-from creditrisk_assets.resources.warehouse import Warehouse, quote_identifier, read_sql
+from creditrisk_assets.resources.warehouse import Warehouse, quote_identifier, read_sql, sql_files
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 
 #: Per-family SQL files, in join order; each defines a relation of the same name.
@@ -169,13 +169,19 @@ class _ServingSession:
             return self.con.execute("EXECUTE feature_store_query").to_arrow_table()
 
 
-_SESSIONS: dict[tuple[str, int], _ServingSession] = {}
+_SESSIONS: dict[tuple[tuple[str, int], ...], _ServingSession] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
 def _session(warehouse: Warehouse) -> _ServingSession:
-    texts = "\n".join(read_sql(name) for name in SQL_FILES)
-    key = (texts, 1)
+    # Keyed by the SQL files' paths and modification times: one directory listing and a few
+    # stats per call (reading and re-listing every file cost ~1 ms on the API's hot path),
+    # while an edited file still gets a fresh connection.
+    files = sql_files()
+    for name in SQL_FILES:
+        if name not in files:
+            read_sql(name)  # raises UnknownSqlFile naming the folder's files
+    key = tuple((str(files[name]), files[name].stat().st_mtime_ns) for name in SQL_FILES)
     with _SESSIONS_LOCK:
         if key not in _SESSIONS:
             _SESSIONS.clear()  # SQL changed (or first call): drop the stale connection

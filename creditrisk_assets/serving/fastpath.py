@@ -167,10 +167,12 @@ def _parse_arrow(body: bytes, index: dict[str, int], max_rows: int) -> ParsedPre
 def _array_end(body: bytes, start: int) -> int | None:
     """Index just past the ``]`` closing the array of number rows that opens at ``start``.
 
-    Rows are flat (numbers and nulls), so the first ``]]`` closes the array; if the body is
-    shaped otherwise, the checks on both parts fail and the caller falls back.
+    Rows are flat (numbers and nulls), so the array ends at a ``]]``. It is looked for from the
+    end of the body: ``data`` usually comes last, and a forward search through 27 MB with a
+    ``]`` every row took ~23 ms. If a later ``]]`` exists (inside a string, say), the array
+    taken is too long and the checks on both parts fail, so the caller falls back.
     """
-    close = body.find(b"]]", start)
+    close = body.rfind(b"]]", start)
     return None if close == -1 else close + 2
 
 

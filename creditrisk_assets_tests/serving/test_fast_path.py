@@ -181,3 +181,19 @@ def test_large_batches_use_a_multithreaded_copy_with_the_same_answers(
         small.inplace_predict(x, predict_type="margin"),
         big.inplace_predict(x, predict_type="margin"),
     )
+
+
+def test_brackets_inside_a_later_string_never_mislead_the_large_reader(reader, feature_rows, index):
+    """The large reader finds the data array's end from the back; a "]]" in an id after it
+    must not be taken for that end (it falls back, and pydantic takes the body)."""
+    names = list(index)
+    rows = feature_rows[:3]
+    ids = ["a]]", "b", "c"]
+    body = json.dumps(_compact(rows, names, ids=ids)).encode()
+    parsed = fastpath.parse(body, index, max_rows=100)
+    if reader == "arrow":
+        assert parsed is None
+        assert PredictRequest.model_validate_json(body).ids == ids
+    else:
+        assert parsed.ids == ids
+        np.testing.assert_array_equal(parsed.x, _expected(rows, names))

@@ -8,8 +8,8 @@ scoring and the API share one definition of every feature (DESIGN invariant 4):
 - batch: the relations are views over the partition's Parquet; each family is materialized as a
   table (timed, so the asset can report where time goes) and ``feature_store.sql`` joins them;
 - serving: the relations are Arrow tables built from the request's records with the raw schema's
-  types; the family queries are views created once on a long-lived connection, so a call only
-  swaps the inputs and runs one query.
+  types; the family queries are views created once on long-lived, pooled connections
+  (``serving_sessions.py``), so a call only swaps the inputs and runs one prepared query.
 
 Categoricals are integer codes (position in the fixed category list of
 ``creditrisk_assets.schema``; unknown or missing values become NULL), handed to XGBoost as
@@ -24,7 +24,6 @@ one applicant scored alone gets the same codes as the batch.
 
 from __future__ import annotations
 
-import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -37,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from creditrisk_assets.features.catalog import categorical_columns
-from creditrisk_assets.resources.warehouse import Warehouse, quote_identifier, read_sql, sql_files
+from creditrisk_assets.resources.warehouse import Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 
 #: Per-family SQL files, in join order; each defines a relation of the same name.
@@ -122,83 +121,17 @@ def feature_store_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str
 
 
 # --------------------------------------------------------------------------- serving
-class _ServingSession:
-    """One long-lived connection that plans the feature query once, then only swaps inputs.
-
-    Planning the 334-column query costs far more than running it on one applicant's records
-    (~85 ms against ~2 ms), so the serving path avoids re-planning on every call:
-
-    - the inputs are real (temporary) tables, refilled per call through the relational API, so
-      the catalog never changes and the prepared statement is not re-bound;
-    - the store query is a prepared statement, planned once;
-    - the optimizer is off on this connection: its passes pay off on millions of rows, not on
-      one applicant's hundred, and with it on DuckDB re-binds the statement on every execution.
-
-    The SQL text is the batch's, unchanged; the parity test holds the two paths equal.
-    """
-
-    def __init__(self, threads: int) -> None:
-        self.lock = threading.Lock()
-        self.filled: set[str] = set()  # input tables that hold rows now
-        self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute("PRAGMA disable_optimizer")
-        self.con.from_arrow(category_codes()).create("category_codes")
-        for name in ("application", *HISTORY_TABLES):
-            self.con.from_arrow(_empty(name)).create(name)
-        for family in FAMILY_FILES:
-            Warehouse.run_sql_file(self.con, family).create_view(family, replace=True)
-        self.con.execute("PREPARE feature_store_query AS " + read_sql(STORE_FILE).strip(" ;\n"))
-
-    def run(self, inputs: Mapping[str, pa.Table]) -> pa.Table:
-        """Replace the input tables' rows with ``inputs`` and run the prepared store query.
-
-        Each statement costs ~0.5-1 ms of Python API and bookkeeping, a third of a call, so
-        tables that are empty and stay empty (most history tables, for most applicants) are
-        not touched, and the emptying is one statement.
-        """
-        with self.lock:
-            stale = [n for n in inputs if n in self.filled]
-            if stale:
-                self.con.execute("".join(f"DELETE FROM {quote_identifier(n)};" for n in stale))
-                self.filled.difference_update(stale)
-            for name, table in inputs.items():
-                if table.num_rows:
-                    self.con.from_arrow(table).insert_into(name)
-                    self.filled.add(name)
-            return self.con.execute("EXECUTE feature_store_query").to_arrow_table()
-
-
-_SESSIONS: dict[tuple[tuple[str, int], ...], _ServingSession] = {}
-_SESSIONS_LOCK = threading.Lock()
-
-
-def _session(warehouse: Warehouse) -> _ServingSession:
-    # Keyed by the SQL files' paths and modification times: one directory listing and a few
-    # stats per call (reading and re-listing every file cost ~1 ms on the API's hot path),
-    # while an edited file still gets a fresh connection.
-    files = sql_files()
-    for name in SQL_FILES:
-        if name not in files:
-            read_sql(name)  # raises UnknownSqlFile naming the folder's files
-    key = tuple((str(files[name]), files[name].stat().st_mtime_ns) for name in SQL_FILES)
-    with _SESSIONS_LOCK:
-        if key not in _SESSIONS:
-            _SESSIONS.clear()  # SQL changed (or first call): drop the stale connection
-            _SESSIONS[key] = _ServingSession(threads=1)
-        return _SESSIONS[key]
-
-
 def _relation_spec(name: str):
     return table_spec("application_train" if name == "application" else name)
 
 
-def _empty(name: str) -> pa.Table:
+def empty_input(name: str) -> pa.Table:
+    """An input relation with no rows, in the raw schema's columns and types."""
     spec = _relation_spec(name)
     return pa.table({c.name: pa.array([], _ARROW[c.dtype]) for c in spec.columns})
 
 
-_EMPTY = {name: _empty(name) for name in HISTORY_TABLES}
+_EMPTY = {name: empty_input(name) for name in HISTORY_TABLES}
 
 
 def records_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
@@ -284,6 +217,9 @@ def features_for_tables(warehouse: Warehouse, inputs: Mapping[str, pa.Table]) ->
     tables = {"application": inputs["application"]}
     for table in HISTORY_TABLES:
         tables[table] = inputs.get(table, _EMPTY[table])
-    frame = _session(warehouse).run(tables).to_pandas()
+    # imported here because that module builds on this one (SQL file names, empty inputs)
+    from creditrisk_assets.features.serving_sessions import run_feature_query
+
+    frame = run_feature_query(tables).to_pandas()
     frame = frame.set_index("SK_ID_CURR").drop(columns=["TARGET"])
     return frame.astype("float64")

@@ -299,44 +299,46 @@ def big_batch(url: str, body: bytes, repeats: int) -> dict[str, Any]:
 
 
 NOTES = """
-Targets: `/predict` one row **met** (p99 4-9 ms over three runs today, was 60 ms on the same
-quiet machine before this change and 499 ms under load 8; p50 2.4-3.0 ms, so at the 3 ms line
-rather than comfortably under it); 10,000 rows **not met** (0.48-0.52 s median with the default
-approximate reasons, 1.0-1.7 s with `"reasons": "exact"`); `/score` **not met** (p50 58-64 ms,
-p99 107-143 ms). One of the three runs overlapped other engineers' jobs (load 2.6). Before
-this change, on the same machine at load ~1.5: one row p50 2.96 / p99 60.4 ms; 10,000 rows
-1732 ms (exact, then the default) and 992 ms (`fast`); `/score` p50 63 / p99 148 ms.
+Targets: `/predict` one row **met**. 10,000 rows **not met**: 0.40-0.56 s median over the two
+runs of this code today (the table's run is the slower), against 0.54 s for the previous code
+earlier today and 0.48 s when last written; `/score` p99 **not met** (84-101 ms at 5
+requests/s, p50 54-70 ms). The machine's speed drifted by 20-40 % between runs minutes apart
+(same code), so compare figures within one run rather than across runs.
 
-What changed and where the time goes now (in-process timings on this machine):
+Changes measured in this round:
 
-- `/predict` bodies are parsed by `serving/fastpath.py` straight into the float32 matrix; the
-  pydantic model only runs when the fast path refuses a body, to word the 422. One row: 0.1 ms
-  (orjson), scored on the event loop (no threadpool hop), one DMatrix for PD and contributions
-  (`inplace_predict`'s input checks cost 0.19 ms against 0.04 ms for the prediction).
-- 10,000 rows x 334 features = 3.3 M JSON numbers (27 MB). Parsing numbers is the floor: ~0.23 s
-  on one core with every parser at hand (pydantic's 0.25 s, `orjson.loads` 0.23 s plus 0.13 s
-  list -> NumPy, Arrow's JSON reader 0.24 s into NumPy directly). The fast path splits the data
-  array into row-aligned slices parsed by Arrow on several threads: 0.2-0.3 s here, since the
-  2 cores are shared with the client process. Then DMatrix 0.03 s, margin 0.03 s, reason
-  contributions 0.07 s approximate / 0.76 s exact TreeSHAP on 2 threads (0.10 / 1.05 s on one),
-  reason-code dicts 0.07 s, orjson 0.01 s (8 MB response; `json.dumps` took 0.24 s). 300 ms is
-  out of reach with a JSON body on 2 cores: it needs a binary body (Arrow IPC, excluded by the
-  JSON-only rule) or more cores for the parse.
+- Reason-code ranking: four masked row-wise `argmax` passes instead of `argpartition` plus a
+  sort: 24 ms -> 4 ms for 10,000 rows x 334 features, ties to the lower column.
+- The end of the data array is found from the back of the body: the forward search for `]]`
+  through 27 MB took 23 ms.
+- `gc.freeze()` after start-up, so the full collections a 60,000-dict response triggers skip
+  the libraries' objects (cuts the spread between runs rather than the median).
+- `/score` feature SQL runs on a pool of prepared sessions, one per core. With one session
+  behind a lock, `/score` saturated at ~15 requests/s: at 20/s the backlog grew to a p99 of
+  8.9 s; now 20/s is sustained (row above).
+
+Where the time goes now (in-process, this machine):
+
+- 10,000 rows: Arrow's JSON reader on four slices ~0.20 s wall (~0.25 s of CPU: 3.3 M numbers,
+  27 MB), DMatrix 0.02 s, margin 0.02 s, approximate contributions 0.08 s on two threads,
+  ranking 0.004 s, dicts 0.04 s, orjson 0.01 s; receiving the body ~0.035 s. Tried and not
+  kept: pysimdjson (0.10 s single-threaded but it holds the GIL, plus 0.05 s to rewrite `null`
+  as a sentinel it can put in a float buffer), DuckDB's `json_transform` (0.49 s), polars'
+  JSON reader (0.17-0.24 s), Arrow's CSV reader after rewriting rows as lines (0.17 s), and a
+  pipeline scoring slices on two workers while others parse (0.28-0.45 s, no better than
+  parse-then-score once the per-slice costs of Arrow and XGBoost are paid). Reaching 0.3 s
+  needs a parser that is both GIL-free and ~3x faster than Arrow's, or a binary body (Arrow
+  IPC), which the JSON-only rule excludes.
+- `/score`: the prepared store query runs in 24-29 ms for 57 history records, of which DuckDB's
+  profiler attributes 12.5 ms to its 70 operators; the rest is setting the plan's operators up
+  (each execution allocates 8-18 MB: 2,000-4,500 page faults). After 0.2 s idle the same call
+  takes ~60 ms instead of ~40 ms in process (same page-fault count; cold caches on this VM),
+  which is what the 5 requests/s run sees. `threads=2`, DuckDB's allocator flush thresholds,
+  jemalloc decay settings and `preserve_insertion_order` changed none of it. Running the six
+  families alone costs 14.5 ms together; the joins and result another ~10 ms.
 - Reason codes for large batches: `"reasons": "auto"` (the default) is exact TreeSHAP up to
-  1,000 rows (`CREDITRISK_API_EXACT_REASONS_MAX_ROWS`) and approximate (Saabas) above. The
-  trade-off: the approximate codes can rank features differently from TreeSHAP (and so from
-  batch scoring's reason codes) for some rows; PD and decision are identical. Every
-  prediction still carries up to 4 codes and `reason_method` says which method made them;
-  `"exact"` is always available.
-- Requests of 1,000+ rows run XGBoost on a copy of the booster with all cores
-  (`CREDITRISK_API_BATCH_THREADS`); smaller ones keep one thread (`CREDITRISK_API_MODEL_THREADS=1`:
-  an OpenMP team on a busy machine cost a one-row request 10+ ms of barrier waits).
-- `/score` in-process: ~40 ms of feature SQL per call (the prepared store query runs in ~22 ms
-  with the optimizer off; refilling the input tables ~5 ms, now skipping empty ones; Arrow ->
-  pandas ~3 ms) plus ~5 ms of API work (parse 0.4, contract 0.2, Arrow input tables 1.6 ms
-  built straight from the validated records instead of ~9 ms through DataFrames, matrix 1.3,
-  PD and TreeSHAP 1.2). Over HTTP the median is ~15 ms above that, which is not yet
-  explained (not profiled inside the server process). The SQL itself is the floor here.
+  1,000 rows (`CREDITRISK_API_EXACT_REASONS_MAX_ROWS`) and approximate (Saabas) above; every
+  prediction says which in `reason_method`, and `"exact"` is always available.
 """
 
 
@@ -371,7 +373,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/creditrisk-bench-api"))
     ap.add_argument("--applicants", type=int, default=10000)
     ap.add_argument("--rate", type=float, default=200.0, help="/predict requests per second")
-    ap.add_argument("--score-rate", type=float, default=5.0, help="/score requests per second")
+    ap.add_argument(
+        "--score-rates",
+        default="5,20",
+        help="/score requests per second, one open-loop run per comma-separated rate",
+    )
     ap.add_argument("--score-seconds", type=float, default=30.0, help="length of the /score run")
     ap.add_argument("--seconds", type=float, default=15.0, help="length of each open-loop run")
     ap.add_argument("--batch", type=int, default=10_000, help="rows of the large-batch request")
@@ -398,14 +404,18 @@ def main() -> None:
         big_rows = big_batch(url, json.dumps({"rows": batch}).encode(), repeats=3)
         print(f"{args.batch} rows, rows objects, default reasons:", big_rows)
         score_body = json.dumps({"applicants": [setup["applicant"]]}).encode()
-        n_score = int(args.score_rate * args.score_seconds)
-        score = asyncio.run(open_loop(url, "/score", score_body, args.score_rate, n_score))
-        print(f"score 1 applicant ({setup['history_records']} history records):", score)
+        scores = {}
+        for rate in (float(r) for r in args.score_rates.split(",")):
+            n_score = int(rate * args.score_seconds)
+            scores[rate] = asyncio.run(open_loop(url, "/score", score_body, rate, n_score))
+            print(
+                f"score 1 applicant ({setup['history_records']} records) at {rate}/s:", scores[rate]
+            )
     finally:
         proc.terminate()
         proc.wait(10)
     load_after = os.getloadavg()
-    p, sc = predict, score
+    p = predict
     table = [
         "| Scenario | Target | Measured |",
         "|---|---|---|",
@@ -417,9 +427,12 @@ def main() -> None:
         f"({big_exact['MB']:.0f} MB) | - | {_batch(big_exact)} |",
         f"| `/predict` {args.batch:,} rows, `rows` objects, default reasons "
         f"({big_rows['MB']:.0f} MB) | - | {_batch(big_rows)} |",
+    ]
+    table += [
         f"| `/score` 1 applicant, {setup['history_records']} history records, at "
-        f"{args.score_rate:.0f} req/s ({sc['requests']} requests, {sc['errors']} errors) "
-        f"| p99 <= 50 ms | {_lat(sc)} |",
+        f"{rate:.0f} req/s ({sc['requests']} requests, {sc['errors']} errors) "
+        f"| p99 <= 50 ms | {_lat(sc)} |"
+        for rate, sc in scores.items()
     ]
     text = (
         f"""{HEADING}

@@ -19,7 +19,7 @@ import pytest
 from creditrisk_assets.features import STORE_PATH, defs
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
 from creditrisk_assets.resources import Lake, Warehouse
-from creditrisk_assets.schema import RAW_TABLES, table_spec
+from creditrisk_assets.schema import HISTORY_TABLES, RAW_TABLES, table_spec
 
 SNAPSHOT = "2026-11-01"
 
@@ -107,3 +107,23 @@ def materialize():
 @pytest.fixture
 def publish_raw():
     return write_raw
+
+
+def history_records(raw_frames: dict[str, pd.DataFrame], ids: list[int]) -> dict[str, pd.DataFrame]:
+    """The raw history rows of applicants ``ids`` (bureau_balance through their bureau credits),
+    as the API's callers would send them."""
+    bureau = raw_frames["bureau"][raw_frames["bureau"]["SK_ID_CURR"].isin(ids)]
+    history = {"bureau": bureau}
+    bb = raw_frames["bureau_balance"]
+    history["bureau_balance"] = bb[bb["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
+    for table in HISTORY_TABLES:
+        if table not in history:
+            frame = raw_frames[table]
+            history[table] = frame[frame["SK_ID_CURR"].isin(ids)]
+    return history
+
+
+@pytest.fixture(scope="session")
+def history_of(raw_frames: dict[str, pd.DataFrame]):
+    """``history_of(ids)``: ``history_records`` over the small snapshot's raw frames."""
+    return lambda ids: history_records(raw_frames, ids)

@@ -9,24 +9,13 @@ import pytest
 from creditrisk_assets.features import features_for_records, load_feature_spec
 from creditrisk_assets.features.compute import records_to_arrow
 from creditrisk_assets.resources import Warehouse
-from creditrisk_assets.schema import HISTORY_TABLES
 
 SNAPSHOT = "2026-11-01"
 
 
-def _history_of(raw_frames: dict[str, pd.DataFrame], ids: list[int]) -> dict[str, pd.DataFrame]:
-    bureau = raw_frames["bureau"][raw_frames["bureau"]["SK_ID_CURR"].isin(ids)]
-    history = {"bureau": bureau}
-    bb = raw_frames["bureau_balance"]
-    history["bureau_balance"] = bb[bb["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
-    for table in HISTORY_TABLES:
-        if table not in history:
-            frame = raw_frames[table]
-            history[table] = frame[frame["SK_ID_CURR"].isin(ids)]
-    return history
-
-
-def test_one_applicant_at_a_time_equals_the_batch(built, store_frame, raw_frames) -> None:
+def test_one_applicant_at_a_time_equals_the_batch(
+    built, store_frame, raw_frames, history_of
+) -> None:
     lake, _, _ = built
     spec = load_feature_spec(lake, SNAPSHOT)
     app = pd.concat([raw_frames["application_train"], raw_frames["application_test"]])
@@ -39,16 +28,16 @@ def test_one_applicant_at_a_time_equals_the_batch(built, store_frame, raw_frames
     warehouse = Warehouse(catalog_path=None)
     for sk_id in sampled:
         one = app[app["SK_ID_CURR"] == sk_id].drop(columns=["TARGET"])
-        got = features_for_records(warehouse, one, _history_of(raw_frames, [sk_id]))
+        got = features_for_records(warehouse, one, history_of([sk_id]))
         assert list(got.columns) == spec.names
         expected = batch.loc[[sk_id], spec.names].astype("float64")
         pd.testing.assert_frame_equal(got, expected, check_names=False, rtol=1e-9)
 
 
-def test_many_applicants_in_one_call_match_too(store_frame, raw_frames) -> None:
+def test_many_applicants_in_one_call_match_too(store_frame, raw_frames, history_of) -> None:
     app = raw_frames["application_train"].head(50)
     ids = app["SK_ID_CURR"].tolist()
-    got = features_for_records(Warehouse(), app, _history_of(raw_frames, ids))
+    got = features_for_records(Warehouse(), app, history_of(ids))
     expected = store_frame.set_index("SK_ID_CURR").loc[ids, list(got.columns)]
     pd.testing.assert_frame_equal(got, expected.astype("float64"), check_names=False, rtol=1e-9)
 

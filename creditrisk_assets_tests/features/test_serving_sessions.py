@@ -11,21 +11,11 @@ import pytest
 from creditrisk_assets.features import features_for_records
 from creditrisk_assets.features import serving_sessions as sessions
 from creditrisk_assets.resources import Warehouse
-from creditrisk_assets.schema import HISTORY_TABLES
 
 
-def _history(raw_frames: dict[str, pd.DataFrame], sk_id: int) -> dict[str, pd.DataFrame]:
-    bureau = raw_frames["bureau"][raw_frames["bureau"]["SK_ID_CURR"] == sk_id]
-    history = {"bureau": bureau}
-    bb = raw_frames["bureau_balance"]
-    history["bureau_balance"] = bb[bb["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
-    for table in HISTORY_TABLES:
-        if table not in history:
-            history[table] = raw_frames[table][raw_frames[table]["SK_ID_CURR"] == sk_id]
-    return history
-
-
-def test_concurrent_calls_get_the_answers_of_sequential_ones(raw_frames, monkeypatch) -> None:
+def test_concurrent_calls_get_the_answers_of_sequential_ones(
+    raw_frames, history_of, monkeypatch
+) -> None:
     monkeypatch.setenv("CREDITRISK_FEATURE_SESSIONS", "3")
     monkeypatch.setattr(sessions, "_POOLS", {})
     app = raw_frames["application_train"].head(24)
@@ -33,7 +23,7 @@ def test_concurrent_calls_get_the_answers_of_sequential_ones(raw_frames, monkeyp
 
     def one(i: int) -> pd.DataFrame:
         row = app.iloc[[i]]
-        return features_for_records(warehouse, row, _history(raw_frames, int(row["SK_ID_CURR"])))
+        return features_for_records(warehouse, row, history_of([int(row["SK_ID_CURR"])]))
 
     sequential = [one(i) for i in range(len(app))]
     with ThreadPoolExecutor(6) as pool:

@@ -80,6 +80,18 @@ def test_history_aggregates_against_pandas(store_frame: pd.DataFrame, raw_frames
     debt = active.groupby("SK_ID_CURR")["AMT_CREDIT_SUM_DEBT"].sum(min_count=1)
     got = fs["BUREAU_ACTIVE_AMT_CREDIT_SUM_DEBT_SUM"].dropna()
     pd.testing.assert_series_equal(got, debt.reindex(got.index), check_names=False, rtol=1e-9)
+    # conditional aggregates: rows outside the condition (or with it NULL) count for nothing
+    for status, column in (("Active", "BUREAU_ACTIVE_COUNT"), ("Closed", "BUREAU_CLOSED_COUNT")):
+        n = bureau[bureau["CREDIT_ACTIVE"] == status].groupby("SK_ID_CURR").size()
+        assert (fs[column] == n.reindex(fs.index, fill_value=0)).all()
+    prev = raw_frames["previous_application"]
+    refused = prev[prev["NAME_CONTRACT_STATUS"] == "Refused"]
+    mean = refused.groupby("SK_ID_CURR")["AMT_CREDIT"].mean()
+    got = fs["PREV_REFUSED_AMT_CREDIT_MEAN"]
+    assert got.notna().sum() == mean.notna().sum()
+    pd.testing.assert_series_equal(
+        got.dropna(), mean.dropna().reindex(got.dropna().index), check_names=False, rtol=1e-9
+    )
 
     inst = raw_frames["installments_payments"].copy()
     late = inst["DAYS_ENTRY_PAYMENT"] - inst["DAYS_INSTALMENT"]

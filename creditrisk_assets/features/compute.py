@@ -220,6 +220,6 @@ def features_for_tables(warehouse: Warehouse, inputs: Mapping[str, pa.Table]) ->
     # imported here because that module builds on this one (SQL file names, empty inputs)
     from creditrisk_assets.features.serving_sessions import run_feature_query
 
-    frame = run_feature_query(tables).to_pandas()
-    frame = frame.set_index("SK_ID_CURR").drop(columns=["TARGET"])
-    return frame.astype("float64")
+    rows = run_feature_query(tables)
+    index = pd.Index(rows.ids, name="SK_ID_CURR")
+    return pd.DataFrame(rows.values, index=index, columns=rows.names, copy=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from creditrisk_assets.features import features_for_records
@@ -23,7 +25,7 @@ def test_concurrent_calls_get_the_answers_of_sequential_ones(
 
     def one(i: int) -> pd.DataFrame:
         row = app.iloc[[i]]
-        return features_for_records(warehouse, row, history_of([int(row["SK_ID_CURR"])]))
+        return features_for_records(warehouse, row, history_of([int(row["SK_ID_CURR"].iloc[0])]))
 
     sequential = [one(i) for i in range(len(app))]
     with ThreadPoolExecutor(6) as pool:
@@ -62,3 +64,34 @@ def test_a_session_that_fails_to_start_frees_its_slot(monkeypatch) -> None:
     monkeypatch.setattr(sessions, "ServingSession", lambda: "ok")
     with pool.session() as session:
         assert session == "ok"
+
+
+def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, history_of) -> None:
+    """Inputs are swapped under a prepared query: each call sees only its own records, and the
+    session holds no request's rows once the call is over (or has failed)."""
+    from creditrisk_assets.features.compute import records_to_arrow
+
+    session = sessions.ServingSession()
+    app = raw_frames["application_train"]
+    ids = [int(i) for i in app["SK_ID_CURR"].head(2)]
+    answers = []
+    for sk_id in ids:
+        inputs = {"application": records_to_arrow("application", app[app["SK_ID_CURR"] == sk_id])}
+        for table, frame in history_of([sk_id]).items():
+            inputs[table] = records_to_arrow(table, frame)
+        rows = session.run(inputs)
+        assert rows.ids.tolist() == [sk_id]
+        assert rows.values.shape == (1, len(rows.names))
+        answers.append(rows.values)
+        assert all(current.table.num_rows == 0 for current in session.inputs.values())
+    assert not (answers[0] == answers[1]).all()
+
+    with pytest.raises(ValueError, match="unknown input relation"):
+        session.run({"application": session.empty["application"], "bureau_typo": None})
+    wrong = session.empty["bureau"].cast(
+        session.empty["bureau"].schema.set(1, pa.field("SK_ID_BUREAU", pa.string()))
+    )
+    with pytest.raises(duckdb.Error, match="SK_ID_BUREAU"):
+        session.run({"application": session.empty["application"], "bureau": wrong})
+    assert all(current.table.num_rows == 0 for current in session.inputs.values())
+    assert session.run({"application": session.empty["application"]}).values.shape[0] == 0

@@ -1,6 +1,6 @@
 """The fast ``/predict`` parser: same matrix as the pydantic path, or a fall-back, never a guess.
 
-Both of its readers are exercised on small bodies: Arrow by lowering ``ARROW_MIN_BYTES``. Live
+Both of its readers are exercised on small bodies: simdjson by lowering ``LARGE_MIN_BYTES``. Live
 tests check that what the fast path refuses still gets the pydantic path's field-level 422, and
 that large batches default to the approximate reason codes and say so.
 """
@@ -19,10 +19,10 @@ from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import load_served_model
 
 
-@pytest.fixture(params=["orjson", "arrow"])
+@pytest.fixture(params=["orjson", "simdjson"])
 def reader(request, monkeypatch):
-    if request.param == "arrow":
-        monkeypatch.setattr(fastpath, "ARROW_MIN_BYTES", 0)
+    if request.param == "simdjson":
+        monkeypatch.setattr(fastpath, "LARGE_MIN_BYTES", 0)
     return request.param
 
 
@@ -59,7 +59,19 @@ def test_compact_and_rows_bodies_give_the_model_matrix(reader, feature_rows, ind
 
 @pytest.mark.parametrize(
     "case",
-    ["nan", "infinity", "numeric-string", "bool", "float32-overflow", "nested", "null-row"],
+    [
+        "nan",
+        "infinity",
+        "numeric-string",
+        "bool",
+        "float32-overflow",
+        "null-standin",
+        "nested",
+        "nested-balanced",
+        "null-row",
+        "leading-plus",
+        "leading-zero",
+    ],
 )
 def test_values_the_fast_path_does_not_judge_fall_back(reader, feature_rows, index, case):
     names = list(index)
@@ -71,8 +83,14 @@ def test_values_the_fast_path_does_not_judge_fall_back(reader, feature_rows, ind
         "numeric-string": '["1.5"' + row[row.index(",") :],
         "bool": "[true" + row[row.index(",") :],
         "float32-overflow": "[1e39" + row[row.index(",") :],
+        # the large reader's stand-in for null, sent as a value next to a real null
+        "null-standin": "[1e99, null" + row[row.index(",", row.index(",") + 1) :],
         "nested": "[[1.0]" + row[row.index(",") :],
+        # one nested array more and one value less: the flattened count still adds up
+        "nested-balanced": "[[1.0, 2.0]" + row[row.index(",", row.index(",") + 1) :],
         "null-row": "null",
+        "leading-plus": "[+1.0" + row[row.index(",") :],
+        "leading-zero": "[01" + row[row.index(",") :],
     }[case]
     body = text.replace(row, bad, 1).encode()
     assert body != text.encode()
@@ -121,6 +139,18 @@ def test_malformed_or_invalid_documents_fall_back(reader, feature_rows, index, s
     assert (text == json.dumps(doc)) == (shape == "too-many-rows")
     max_rows = 5 if shape == "too-many-rows" else 100
     assert fastpath.parse(text.encode(), index, max_rows) is None
+
+
+def test_integers_and_exponents_read_like_the_request_model(reader, feature_rows, index):
+    names = list(index)
+    data = [[r[n] for n in names] for r in feature_rows[:5]]
+    data[0][:4] = [7, -3, None, 0]
+    text = json.dumps({"columns": names, "data": data})
+    text = text.replace("[7, -3, null, 0", "[7, -3E-2, null, 25e+1", 1)
+    parsed = fastpath.parse(text.encode(), index, max_rows=100)
+    expected = np.array(PredictRequest.model_validate_json(text).data, dtype=np.float64)
+    np.testing.assert_array_equal(parsed.x, expected.astype(np.float32))
+    assert parsed.x[0, :4].tolist()[:2] == [7.0, np.float32(-0.03)] and np.isnan(parsed.x[0, 2])
 
 
 def test_the_request_model_is_strict_like_the_fast_path():
@@ -191,7 +221,7 @@ def test_brackets_inside_a_later_string_never_mislead_the_large_reader(reader, f
     ids = ["a]]", "b", "c"]
     body = json.dumps(_compact(rows, names, ids=ids)).encode()
     parsed = fastpath.parse(body, index, max_rows=100)
-    if reader == "arrow":
+    if reader == "simdjson":
         assert parsed is None
         assert PredictRequest.model_validate_json(body).ids == ids
     else:

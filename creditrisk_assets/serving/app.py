@@ -32,7 +32,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
-from creditrisk_assets.serving import contract, fastpath, raw_records, scoring
+from creditrisk_assets.serving import batches, contract, fastpath, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
     Metadata,
@@ -211,6 +211,23 @@ def create_app(
         return await run_in_threadpool(validate_sync, await request.body())
 
     def predict_sync(body: bytes, served: ServedModel) -> Response:
+        preds = None
+        if len(body) >= fastpath.LARGE_MIN_BYTES:  # parsed and scored chunk by chunk
+            preds = batches.predict_large(
+                body,
+                served,
+                max_rows=settings.max_rows,
+                reason_codes=settings.reason_codes,
+                exact_reasons_max_rows=settings.exact_reasons_max_rows,
+            )
+        if preds is None:
+            preds = predict_whole(body, served)
+        metrics.add_rows("predict", len(preds))
+        return json_response(
+            {"model_name": served.name, "model_version": served.version, "predictions": preds}
+        )
+
+    def predict_whole(body: bytes, served: ServedModel) -> list[dict[str, Any]]:
         parsed = fastpath.parse(body, served.feature_index, settings.max_rows)
         if parsed is not None:
             x, ids, requested = parsed.x, parsed.ids, parsed.reasons
@@ -225,11 +242,7 @@ def create_app(
                 raise HTTPException(422, err.errors) from None
             ids, requested = req.ids, req.reasons
         method = scoring.reason_method(requested, len(x), settings.exact_reasons_max_rows)
-        preds = scoring.predict(served, x, ids, settings.reason_codes, method)
-        metrics.add_rows("predict", len(preds))
-        return json_response(
-            {"model_name": served.name, "model_version": served.version, "predictions": preds}
-        )
+        return scoring.predict(served, x, ids, settings.reason_codes, method)
 
     @app.post(
         "/predict",

@@ -1,0 +1,63 @@
+"""Large ``/predict`` batches: score each chunk of rows while the next one is being parsed.
+
+For 10,000 rows x 334 features the request's work is ~0.12 s of JSON parsing, which holds the
+GIL, and ~0.14 s of XGBoost (margins, contributions), which does not, plus ~0.04 s of building
+the response rows. Done one after the other on the 2-core benchmark machine that was ~0.29 s;
+here the body is cut into chunks of ``CHUNK_ROWS`` rows (``fastpath.plan_large``), each parsed
+chunk goes to a worker that scores it on one XGBoost thread and builds its rows, and the
+request thread parses the next chunk meanwhile: ~0.22 s for the same predictions.
+
+Validation is unchanged: a chunk the fast path cannot judge, or chunks whose rows do not add
+up to the body's, drop the whole body to the pydantic path (and its field-level 422); work
+already handed to the workers is then thrown away.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from creditrisk_assets.serving import fastpath, scoring
+from creditrisk_assets.serving.champion import ServedModel
+
+#: Rows per chunk: small enough that the first one is scored early, large enough that the
+#: per-call costs of simdjson and XGBoost stay small (8 chunks for 10,000 rows).
+CHUNK_ROWS = 1250
+_WORKERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="batch-chunks")
+
+
+def predict_large(
+    body: bytes,
+    served: ServedModel,
+    *,
+    max_rows: int,
+    reason_codes: int,
+    exact_reasons_max_rows: int,
+) -> list[dict[str, Any]] | None:
+    """Predictions for a large ``columns`` + ``data`` body, or ``None`` if the fast path does
+    not take it (the caller then parses it with the pydantic model)."""
+    plan = fastpath.plan_large(body, served.feature_index, max_rows, CHUNK_ROWS)
+    if plan is None:
+        return None
+    method = scoring.reason_method(plan.reasons, plan.rows, exact_reasons_max_rows)
+    pending: list[Future[list[dict[str, Any]]]] = []
+    done = 0
+    try:
+        for chunk in plan.chunks:
+            x = plan.matrix(chunk, served.feature_index)
+            if x is None or done + len(x) > plan.rows:
+                return None
+            ids = plan.ids[done : done + len(x)] if plan.ids is not None else None
+            pending.append(
+                _WORKERS.submit(
+                    scoring.predict, served, x, ids, reason_codes, method, parallel=False
+                )
+            )
+            done += len(x)
+        if done != plan.rows:
+            return None  # a nested array: fewer rows than the body has brackets for
+        return [p for future in pending for p in future.result()]
+    finally:
+        for future in pending:
+            future.cancel()  # no-op once done; drops queued chunks of a refused body

@@ -299,43 +299,50 @@ def big_batch(url: str, body: bytes, repeats: int) -> dict[str, Any]:
 
 
 NOTES = """
-Targets: `/predict` one row **met**. 10,000 rows **not met**: 0.40-0.56 s median over the two
-runs of this code today (the table's run is the slower), against 0.54 s for the previous code
-earlier today and 0.48 s when last written; `/score` p99 **not met** (84-101 ms at 5
-requests/s, p50 54-70 ms). The machine's speed drifted by 20-40 % between runs minutes apart
-(same code), so compare figures within one run rather than across runs.
+The machine's speed drifts by 20-40 % between runs minutes apart (same code): compare figures
+within one run. `benchmarks/RESULTS.md`'s summary table gives the range over this round's runs.
 
-Changes measured in this round:
+Changes measured in this round (in-process figures, this machine):
 
-- Reason-code ranking: four masked row-wise `argmax` passes instead of `argpartition` plus a
-  sort: 24 ms -> 4 ms for 10,000 rows x 334 features, ties to the lower column.
-- The end of the data array is found from the back of the body: the forward search for `]]`
-  through 27 MB took 23 ms.
-- `gc.freeze()` after start-up, so the full collections a 60,000-dict response triggers skip
-  the libraries' objects (cuts the spread between runs rather than the median).
-- `/score` feature SQL runs on a pool of prepared sessions, one per core. With one session
-  behind a lock, `/score` saturated at ~15 requests/s: at 20/s the backlog grew to a p99 of
-  8.9 s; now 20/s is sustained (row above).
+- `/score` feature SQL, 38 ms -> 18 ms per call for the benchmark applicant:
+  - the serving session no longer empties and refills DuckDB tables per call (a `DELETE` and
+    an `INSERT` per relation: ~10 ms); each input relation is a view over a registered object
+    whose Arrow stream is the call's table, so the prepared plan scans the request's rows in
+    place and is never re-bound;
+  - the conditional aggregates are `agg(CASE WHEN c THEN x END)` instead of
+    `agg(x) FILTER (WHERE c)`: DuckDB copies the whole payload chunk for every FILTERed
+    aggregate, 62 of them allocated ~8,400 vectors of 2,048 values per call whatever the row
+    count (jemalloc counted 16,400 large allocations per call before, 7,100 after);
+  - the query returns each applicant's 334 features as one list: converting the 336-column
+    row to Arrow and then pandas cost ~5 ms.
+  The first two are the same SQL for the batch feature store (its tests cross-check counts,
+  sums and means against pandas).
+- `/predict` 10,000 rows:
+  - JSON parsing moved from Arrow's JSON reader (~0.23 s on two threads) to simdjson
+    (~0.11 s, one thread): `null` is rewritten to a same-length stand-in (1e99, beyond float32,
+    checked against the count of nulls) so simdjson can export all numbers as one float64
+    buffer; its strict grammar, a bracket count (no nesting) and per-row lengths keep the fast
+    path from ever accepting what the pydantic model refuses;
+  - the body is cut into chunks of 1,250 rows; while the request thread parses a chunk (which
+    holds the GIL), workers score the earlier ones on one XGBoost thread each and build their
+    response rows: parse + score + rows ~0.29 s -> ~0.22 s in process, same predictions.
 
-Where the time goes now (in-process, this machine):
+Where the time goes now:
 
-- 10,000 rows: Arrow's JSON reader on four slices ~0.20 s wall (~0.25 s of CPU: 3.3 M numbers,
-  27 MB), DMatrix 0.02 s, margin 0.02 s, approximate contributions 0.08 s on two threads,
-  ranking 0.004 s, dicts 0.04 s, orjson 0.01 s; receiving the body ~0.035 s. Tried and not
-  kept: pysimdjson (0.10 s single-threaded but it holds the GIL, plus 0.05 s to rewrite `null`
-  as a sentinel it can put in a float buffer), DuckDB's `json_transform` (0.49 s), polars'
-  JSON reader (0.17-0.24 s), Arrow's CSV reader after rewriting rows as lines (0.17 s), and a
-  pipeline scoring slices on two workers while others parse (0.28-0.45 s, no better than
-  parse-then-score once the per-slice costs of Arrow and XGBoost are paid). Reaching 0.3 s
-  needs a parser that is both GIL-free and ~3x faster than Arrow's, or a binary body (Arrow
-  IPC), which the JSON-only rule excludes.
-- `/score`: the prepared store query runs in 24-29 ms for 57 history records, of which DuckDB's
-  profiler attributes 12.5 ms to its 70 operators; the rest is setting the plan's operators up
-  (each execution allocates 8-18 MB: 2,000-4,500 page faults). After 0.2 s idle the same call
-  takes ~60 ms instead of ~40 ms in process (same page-fault count; cold caches on this VM),
-  which is what the 5 requests/s run sees. `threads=2`, DuckDB's allocator flush thresholds,
-  jemalloc decay settings and `preserve_insertion_order` changed none of it. Running the six
-  families alone costs 14.5 ms together; the joins and result another ~10 ms.
+- 10,000 rows (27 MB in, 8.4 MB out): receiving the body and sending the answer through
+  uvicorn cost 55-75 ms (a bare Starlette route reading the same body: ~55 ms with httpx as
+  client); parsing ~0.11 s (simdjson 48 ms, the null rewrite 24 ms, byte counts 14 ms, buffer
+  export 10 ms); XGBoost on one thread per chunk ~0.21 s of CPU in all (DMatrix 29 ms, margins
+  38 ms, Saabas contributions 147 ms); response rows ~40 ms and orjson 8 ms. With two cores the
+  GIL-bound parsing and row building (~0.16 s) are the floor the chunks overlap XGBoost with.
+  Tried and not kept: raising uvicorn's 64 KB flow-control mark (no gain beyond noise),
+  simdjson on two threads (it holds the GIL: slower).
+- `/score`: the prepared query is ~18 ms, of which the six families' own plans are ~9 ms and
+  the joins that assemble the 336-column row ~7 ms (DuckDB allocates a 2,048-value vector per
+  column per operator, ~4,400 per call for the joins); joining the history families to each
+  other first and the application last saves ~1.6 ms but turns the batch joins into full outer
+  joins, so it was left. The rest of a call: request parsing and checks ~1 ms, Arrow tables
+  ~1 ms, model and TreeSHAP ~1 ms, HTTP and thread hand-offs ~6 ms.
 - Reason codes for large batches: `"reasons": "auto"` (the default) is exact TreeSHAP up to
   1,000 rows (`CREDITRISK_API_EXACT_REASONS_MAX_ROWS`) and approximate (Saabas) above; every
   prediction says which in `reason_method`, and `"exact"` is always available.
@@ -396,7 +403,7 @@ def main() -> None:
         batch = [rows[i % len(rows)] for i in range(args.batch)]
         names = list(batch[0])
         data = [[r[c] for c in names] for r in batch]
-        big_auto = big_batch(url, json.dumps({"columns": names, "data": data}).encode(), 5)
+        big_auto = big_batch(url, json.dumps({"columns": names, "data": data}).encode(), 9)
         print(f"{args.batch} rows, columns+data, default reasons:", big_auto)
         exact = json.dumps({"columns": names, "data": data, "reasons": "exact"})
         big_exact = big_batch(url, exact.encode(), repeats=5)

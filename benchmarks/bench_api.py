@@ -315,8 +315,8 @@ Changes measured in this round (in-process figures, this machine):
     count (jemalloc counted 16,400 large allocations per call before, 7,100 after);
   - the query returns each applicant's 334 features as one list: converting the 336-column
     row to Arrow and then pandas cost ~5 ms.
-  The first two are the same SQL for the batch feature store (its tests cross-check counts,
-  sums and means against pandas).
+  The CASE form is the batch feature store's SQL too: `bench_features.py --applicants 100000`
+  writes a store file with the same md5 before and after, in 5.3 s instead of 6.0 s.
 - `/predict` 10,000 rows:
   - JSON parsing moved from Arrow's JSON reader (~0.23 s on two threads) to simdjson
     (~0.11 s, one thread): `null` is rewritten to a same-length stand-in (1e99, beyond float32,

@@ -53,10 +53,15 @@ class ParsedPredict:
     reasons: str
 
 
-def parse(body: bytes, feature_index: dict[str, int], max_rows: int) -> ParsedPredict | None:
-    """The request as a matrix, or ``None`` when only the pydantic path can judge it."""
+def parse(
+    body: bytes, feature_index: dict[str, int], max_rows: int, large: bool = True
+) -> ParsedPredict | None:
+    """The request as a matrix, or ``None`` when only the pydantic path can judge it.
+
+    ``large=False``: skip the simdjson reader (the caller has had it refuse the body already,
+    ``batches.predict_large``), so a refused 27 MB body is not parsed a second time."""
     try:
-        if len(body) >= LARGE_MIN_BYTES:
+        if large and len(body) >= LARGE_MIN_BYTES:
             parsed = _parse_large(body, feature_index, max_rows)
             if parsed is not None:
                 return parsed
@@ -219,11 +224,8 @@ def _parse_large(body: bytes, index: dict[str, int], max_rows: int) -> ParsedPre
     plan = _plan_large(body, index, max_rows, chunk_rows=max_rows)
     if plan is None:
         return None
-    values = _number_rows(plan.chunks[0], len(plan.columns))
-    if values is None or len(values) != plan.rows:
-        return None
-    x = _matrix(values, plan.columns, index)
-    return None if x is None else ParsedPredict(x, plan.ids, plan.reasons)
+    x = plan.matrix(plan.chunks[0], index)
+    return None if x is None or len(x) != plan.rows else ParsedPredict(x, plan.ids, plan.reasons)
 
 
 def _array_end(body: bytes, start: int) -> int | None:

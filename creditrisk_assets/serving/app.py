@@ -32,7 +32,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
-from creditrisk_assets.serving import batches, contract, fastpath, raw_records, scoring
+from creditrisk_assets.serving import batches, contract, fastpath, memory, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
     Metadata,
@@ -69,6 +69,8 @@ def create_app(
     """Build the app. ``resources`` needs ``registry`` and ``warehouse`` (defaults: the
     pipeline's ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
     settings = settings or ServingSettings.from_env()
+    if settings.keep_freed_bytes:
+        memory.keep_freed_memory(settings.keep_freed_bytes)
     resources = resources or default_resources()
     registry: ModelRegistry = resources["registry"]
     warehouse: Warehouse = resources["warehouse"]

@@ -207,16 +207,17 @@ def _chunks(array: bytes, parts: int) -> list[bytes]:
     """``[r1, r2, ...]`` cut after the ``],`` nearest each ``1/parts`` of its length, each piece
     re-wrapped in brackets. A cut can only fall inside a row if rows nest, which the row count
     catches; a body with no ``],`` at all (``] ,`` say) stays one chunk."""
-    inner = array[1:-1]
-    cuts = [0]
+    end = len(array) - 1  # the closing ']'
+    cuts = [1]
     for k in range(1, parts):
-        cut = inner.find(b"],", len(inner) * k // parts)
+        cut = array.find(b"],", 1 + (end - 1) * k // parts, end)
         if cut == -1:
             break
         if cut + 2 > cuts[-1]:
             cuts.append(cut + 2)
-    cuts.append(len(inner) + 1)
-    return [b"[" + inner[a : b - 1] + b"]" for a, b in pairwise(cuts)]
+    cuts.append(end + 1)
+    view = memoryview(array)
+    return [b"".join((b"[", view[a : b - 1], b"]")) for a, b in pairwise(cuts)]
 
 
 def _parse_large(body: bytes, index: dict[str, int], max_rows: int) -> ParsedPredict | None:
@@ -247,12 +248,13 @@ def _number_rows(array: bytes, width: int) -> np.ndarray | None:
     simdjson validates the whole array as JSON (number grammar included) and exports every
     number it holds, however deeply nested, as one flat buffer; so the checks are: every row
     ``width`` long, as many numbers as that makes, and as many stand-ins among them as there
-    were nulls in the text (no client-sent 1e99 taken for a null). Once simdjson accepts the
-    rewritten text, every ``n`` in the original was a null's. Nesting is the caller's check
-    (rows against the count of ``[``).
+    were nulls in the text (no client-sent 1e99 taken for a null); every ``n`` in the text
+    must start a ``null``. Nesting is the caller's check (rows against the count of ``[``).
     """
-    nulls = int(np.count_nonzero(np.frombuffer(array, dtype=np.uint8) == ord("n")))
-    text = array.replace(_NULL, _NULL_STANDIN) if nulls else array
+    patched = _nulls_to_standins(array)
+    if patched is None:
+        return None
+    text, nulls = patched
     with _parser() as parser:
         doc = parser.parse(text)
         try:
@@ -272,6 +274,26 @@ def _number_rows(array: bytes, width: int) -> np.ndarray | None:
             return None
         values = np.where(standins, np.nan, values)
     return values.reshape(rows, width)
+
+
+def _nulls_to_standins(array: bytes) -> tuple[bytearray | bytes, int] | None:
+    """The text with every ``null`` overwritten by the stand-in, and how many there were;
+    ``None`` if an ``n`` starts anything but ``null`` (only a string could, and strings are not
+    numbers). Done in place on one copy: ``bytes.replace`` took ~2 ms per 3 MB chunk."""
+    text = np.frombuffer(array, dtype=np.uint8)
+    at = np.flatnonzero(text == _NULL[0])
+    if not at.size:
+        return array, 0
+    if at[-1] + len(_NULL) > len(text):
+        return None
+    for k in range(1, len(_NULL)):
+        if not (text[at + k] == _NULL[k]).all():
+            return None
+    patched = bytearray(array)
+    out = np.frombuffer(patched, dtype=np.uint8)
+    for k, byte in enumerate(_NULL_STANDIN):
+        out[at + k] = byte
+    return patched, int(at.size)
 
 
 _PARSERS: list[simdjson.Parser] = []

@@ -26,7 +26,9 @@ import xgboost as xgb
 
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.resources import ModelRegistry
+from creditrisk_assets.serving import tree_paths
 from creditrisk_assets.serving.metrics import ApiMetrics
+from creditrisk_assets.serving.tree_paths import TreePaths
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class ServedModel:
     threads: int | None = None
     batch_booster: xgb.Booster | None = None
     batch_threads: int = 1
+    paths: TreePaths | None = None  # leaf-path margins and fast reason codes (tree_paths.py)
 
     @property
     def feature_names(self) -> list[str]:
@@ -111,6 +114,7 @@ def load_served_model(
         threads=threads,
         batch_booster=batch_booster,
         batch_threads=batch_threads,
+        paths=tree_paths.build(model.booster),
     )
 
 

@@ -300,43 +300,41 @@ def big_batch(url: str, body: bytes, repeats: int) -> dict[str, Any]:
 
 NOTES = """
 The machine's speed drifts by 20-40 % between runs minutes apart (same code): compare figures
-within one run. `benchmarks/RESULTS.md`'s summary table gives the range over this round's runs.
+within one run. `benchmarks/RESULTS.md`'s summary table gives the range over the rounds' runs.
 
-Changes measured in this round (in-process figures, this machine):
+Changes measured in this round, for the 10,000-row `/predict` (server CPU per request from
+/proc, 20 requests; per-chunk figures in process, best of 10):
 
-- `/score` feature SQL, 38 ms -> 18 ms per call for the benchmark applicant:
-  - the serving session no longer empties and refills DuckDB tables per call (a `DELETE` and
-    an `INSERT` per relation: ~10 ms); each input relation is a view over a registered object
-    whose Arrow stream is the call's table, so the prepared plan scans the request's rows in
-    place and is never re-bound;
-  - the conditional aggregates are `agg(CASE WHEN c THEN x END)` instead of
-    `agg(x) FILTER (WHERE c)`: DuckDB copies the whole payload chunk for every FILTERed
-    aggregate, 62 of them allocated ~8,400 vectors of 2,048 values per call whatever the row
-    count (jemalloc counted 16,400 large allocations per call before, 7,100 after);
-  - the query returns each applicant's 334 features as one list: converting the 336-column
-    row to Arrow and then pandas cost ~5 ms.
-  The CASE form is the batch feature store's SQL too: `bench_features.py --applicants 100000`
-  writes a store file with the same md5 before and after, in 5.3 s instead of 6.0 s.
-- `/predict` 10,000 rows:
-  - JSON parsing moved from Arrow's JSON reader (~0.23 s on two threads) to simdjson
-    (~0.11 s, one thread): `null` is rewritten to a same-length stand-in (1e99, beyond float32,
-    checked against the count of nulls) so simdjson can export all numbers as one float64
-    buffer; its strict grammar, a bracket count (no nesting) and per-row lengths keep the fast
-    path from ever accepting what the pydantic model refuses;
-  - the body is cut into chunks of 1,250 rows; while the request thread parses a chunk (which
-    holds the GIL), workers score the earlier ones on one XGBoost thread each and build their
-    response rows: parse + score + rows ~0.29 s -> ~0.22 s in process, same predictions.
+- The API process keeps freed heap for reuse (`serving/memory.py`, glibc `mallopt`: mmap
+  threshold 32 MB, trim threshold 256 MB, `CREDITRISK_API_KEEP_FREED_BYTES`). `perf` had ~9 %
+  of the server's CPU in the kernel faulting in and zeroing pages that glibc mapped and
+  unmapped on every request. A/B on the same build: median 245-248 ms -> 220-232 ms.
+  Resident memory after the run: ~650 MB instead of ~500 MB.
+- Fast reason codes and margins come from each row's leaves (`serving/tree_paths.py`): one
+  `pred_leaf` pass, then the Saabas attributions as a sparse product of the leaves with each
+  leaf's path contributions, and the margin as the leaf values added in tree order in float32,
+  bit-identical to XGBoost's, so PDs do not depend on the reason method. It is checked against
+  XGBoost when a model loads. A 1,250-row chunk: 25.9 -> 16.4 ms (XGBoost's `approx_contribs`
+  zeroes and adds a 335-wide vector per row per tree, and the margin was a second pass).
+- `null`s are overwritten in place at the positions of `n` already found, instead of
+  `bytes.replace` (2.2 -> 1.4 ms per chunk); chunks are cut from a view of the body (plan
+  7.5 -> 4.2 ms).
+- Together: server CPU per request ~330 ms -> ~250 ms; median ~235 ms -> ~180 ms in the
+  same A/B harness.
 
 Where the time goes now:
 
-- 10,000 rows (27 MB in, 8.4 MB out): receiving the body and sending the answer through
-  uvicorn cost 55-75 ms (a bare Starlette route reading the same body: ~55 ms with httpx as
-  client); parsing ~0.11 s (simdjson 48 ms, the null rewrite 24 ms, byte counts 14 ms, buffer
-  export 10 ms); XGBoost on one thread per chunk ~0.21 s of CPU in all (DMatrix 29 ms, margins
-  38 ms, Saabas contributions 147 ms); response rows ~40 ms and orjson 8 ms. With two cores the
-  GIL-bound parsing and row building (~0.16 s) are the floor the chunks overlap XGBoost with.
-  Tried and not kept: raising uvicorn's 64 KB flow-control mark (no gain beyond noise),
-  simdjson on two threads (it holds the GIL: slower).
+- 10,000 rows (27 MB in, 8.4 MB out), from a timeline of one request inside the server: the
+  body is read ~10 ms after its headers, the chunk plan takes ~5 ms, the request thread then
+  parses the 8 chunks (~8 ms each alone, 12-16 ms each while the workers score, since both
+  want the GIL and there are two cores) until ~135 ms; the last chunk is scored ~20 ms later,
+  orjson takes ~6 ms and writing the answer ~5 ms. The client sees ~15-20 ms more than the
+  server (sending the body, reading the answer). The parse on the request thread is now the
+  critical path. `perf` of the server: simdjson 15 %, XGBoost leaf routing 15 %, DMatrix
+  8 %, the sparse products 11 %, Python (response rows, glue) most of the rest.
+  Tried and not kept: chunks of 625, 900 or 2,000 rows (no difference beyond noise), a 1 ms
+  GIL switch interval (none either), raising uvicorn's 64 KB flow-control mark, simdjson on
+  two threads (it holds the GIL: slower).
 - `/score`: the prepared query is ~18 ms, of which the six families' own plans are ~9 ms and
   the joins that assemble the 336-column row ~7 ms (DuckDB allocates a 2,048-value vector per
   column per operator, ~4,400 per call for the joins); joining the history families to each

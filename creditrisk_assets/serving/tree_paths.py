@@ -158,7 +158,8 @@ def _agrees(
 
 
 def _probe_rows(trees: list[dict], n_features: int, seed: int) -> np.ndarray:
-    """Rows whose values are the trees' split values, nudged either way, or missing."""
+    """Rows of the trees' split values and the float just below each (so both branches get
+    taken), their split categories, or missing values."""
     candidates: list[list[float]] = [[] for _ in range(n_features)]
     for tree in trees:
         categorical = set(tree["categories_nodes"])
@@ -167,13 +168,13 @@ def _probe_rows(trees: list[dict], n_features: int, seed: int) -> np.ndarray:
         ):
             if child != -1 and node not in categorical:
                 candidates[f] += [np.nextafter(np.float32(v), np.float32(-np.inf)), v]
-        candidates_of_cats = tree["categories"]
+        categories = tree["categories"]
         for node, begin, size in zip(
             tree["categories_nodes"], tree["categories_segments"], tree["categories_sizes"],
             strict=True,
         ):  # fmt: skip
-            cats = candidates_of_cats[begin : begin + size]
-            candidates[tree["split_indices"][node]] += [float(c) for c in cats] + [0.0]
+            split_categories = [float(c) for c in categories[begin : begin + size]]
+            candidates[tree["split_indices"][node]] += [*split_categories, 0.0]
     rng = np.random.default_rng(seed)
     x = np.full((PROBE_ROWS, n_features), np.nan, dtype=np.float32)
     for f, values in enumerate(candidates):

@@ -1,11 +1,12 @@
 """Large ``/predict`` batches: score each chunk of rows while the next one is being parsed.
 
-For 10,000 rows x 334 features the request's work is ~0.12 s of JSON parsing, which holds the
-GIL, and ~0.14 s of XGBoost (margins, contributions), which does not, plus ~0.04 s of building
-the response rows. Done one after the other on the 2-core benchmark machine that was ~0.29 s;
-here the body is cut into chunks of ``CHUNK_ROWS`` rows (``fastpath.plan_large``), each parsed
-chunk goes to a worker that scores it on one XGBoost thread and builds its rows, and the
-request thread parses the next chunk meanwhile: ~0.22 s for the same predictions.
+For 10,000 rows x 334 features the request's work is ~0.06-0.1 s of JSON parsing, which holds
+the GIL, ~0.1 s of XGBoost and leaf-path products (``tree_paths.py``), which mostly do not, and
+~0.03 s of building the response rows (measured on the 2-core benchmark machine). Rather than
+one after the other, the body is cut into chunks of ``CHUNK_ROWS`` rows
+(``fastpath.plan_large``), each parsed chunk goes to a worker that scores it on one XGBoost
+thread and builds its rows, and the request thread parses the next chunk meanwhile
+(benchmarks/RESULTS.md, "Scoring API", has a timeline of one request).
 
 Validation is unchanged: a chunk the fast path cannot judge, or chunks whose rows do not add
 up to the body's, drop the whole body to the pydantic path (and its field-level 422); work

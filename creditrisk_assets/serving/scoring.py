@@ -10,9 +10,9 @@ first. ``exact`` (the default) is TreeSHAP, bit-for-bit what ``ScoringModel.cont
 batch scoring give; ``fast`` is XGBoost's approximate (Saabas) attribution along each row's
 decision path (worked out from the rows' leaves, ``tree_paths.py``), roughly ten times cheaper,
 for large batches where TreeSHAP dominates the time (about 0.2-0.4 ms per row per hundred trees
-on this machine). The DMatrix here is built without
-names or types (the booster carries its own, and categorical splits are read from the trees):
-with 300+ feature names the Python-side checks alone cost milliseconds per request.
+on this machine). The DMatrix here is built without names or types (the booster carries its
+own, and categorical splits are read from the trees): with 300+ feature names the Python-side
+checks alone cost milliseconds per request.
 """
 
 from __future__ import annotations

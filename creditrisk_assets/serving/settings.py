@@ -85,6 +85,7 @@ class ServingSettings(BaseModel):
     keep_freed_bytes: int = Field(
         default=256 * 1024 * 1024,
         ge=0,
+        le=2**31 - 1,  # mallopt takes a C int
         description="Freed heap the process may keep for reuse instead of returning it to the "
         "kernel (glibc only; 0 leaves malloc's defaults). Large batches then stop paying for "
         "fresh, zeroed pages on every request: ~10 % of a 10,000-row request's latency "

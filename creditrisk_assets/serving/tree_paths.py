@@ -59,7 +59,18 @@ class TreePaths:
 
 
 def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:
-    """The booster's tables, or ``None`` if it is not a model they reproduce exactly."""
+    """The booster's tables, or ``None`` if it is not a model they reproduce exactly.
+
+    A model file this code cannot read (a future XGBoost's JSON layout, say) is also ``None``,
+    with a warning: the model itself still serves, on XGBoost's own passes."""
+    try:
+        return _build(booster, seed)
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        log.warning("cannot read the trees for leaf-path scoring (%r); using XGBoost's", err)
+        return None
+
+
+def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
     learner = _learner(booster)
     gbm = learner["gradient_booster"]
     if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":

@@ -84,3 +84,10 @@ def test_a_table_that_disagrees_is_refused_with_a_warning(served, caplog) -> Non
         assert not tree_paths._agrees(nudged, booster, trees, booster.num_features(), 0)
     assert "margins equal: False" in caplog.text
     assert tree_paths._agrees(served.paths, booster, trees, booster.num_features(), 0)
+
+
+def test_a_model_file_it_cannot_read_still_serves_on_xgboost(served, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(tree_paths, "_learner", lambda booster: {"gradient_booster": {}})
+    with caplog.at_level(logging.WARNING, logger=tree_paths.__name__):
+        assert tree_paths.build(served.model.booster) is None
+    assert "cannot read the trees" in caplog.text

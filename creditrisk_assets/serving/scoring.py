@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from creditrisk_assets.modeling.scoring_model import top_reasons
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
 
@@ -154,16 +155,6 @@ def reason_method(requested: str, n_rows: int, exact_max_rows: int) -> str:
     return "exact" if n_rows <= exact_max_rows else "fast"
 
 
-def contributions(served: ServedModel, x: np.ndarray, method: str = "exact") -> np.ndarray:
-    """Per-feature log-odds contributions (rows x features, bias dropped)."""
-    booster, threads = served.booster_for(len(x))
-    dm = xgb.DMatrix(x, nthread=threads)
-    out = booster.predict(
-        dm, pred_contribs=True, approx_contribs=method == "fast", validate_features=False
-    )
-    return np.asarray(out)[:, :-1]
-
-
 def _pds_and_contributions(
     served: ServedModel, x: np.ndarray, method: str, parallel: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -185,23 +176,6 @@ def _pds_and_contributions(
         contrib = np.asarray(out)[:, :-1]
     margin = np.asarray(margin, dtype=np.float64) + served.model.meta.logit_offset
     return 1.0 / (1.0 + np.exp(-margin)), contrib
-
-
-def top_reasons(contrib: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the ``k`` largest contributions per row, largest first.
-
-    ``k`` rounds of a row-wise ``argmax``, masking each winner: ties go to the lower column,
-    and for 10,000 rows x 334 features this takes ~4 ms against ~24 ms for ``argpartition``
-    (which selects row by row) plus a sort.
-    """
-    k = min(k, contrib.shape[1])
-    work = contrib.copy()
-    rows = np.arange(len(contrib))
-    top = np.empty((len(contrib), k), dtype=np.intp)
-    for i in range(k):
-        top[:, i] = best = work.argmax(axis=1)
-        work[rows, best] = -np.inf
-    return top
 
 
 def predict(

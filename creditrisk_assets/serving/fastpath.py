@@ -88,7 +88,9 @@ def _matrix(values: np.ndarray, columns: list[str], index: dict[str, int]) -> np
     n_features = len(index)
     if len(columns) != n_features or len(set(columns)) != n_features:
         return None
-    order = [index[c] for c in columns]  # KeyError (unknown column) -> fall back
+    order = [index.get(c) for c in columns]
+    if None in order:
+        return None  # an unknown column: the pydantic path names it
     with np.errstate(over="ignore", invalid="ignore"):
         if order == list(range(n_features)):
             x = values.astype(np.float32)

@@ -61,7 +61,10 @@ def test_the_chunks_cover_every_row_once(feature_rows, served) -> None:
     np.testing.assert_array_equal(np.concatenate(matrices), whole.x)
 
 
-@pytest.mark.parametrize("case", ["late-bad-value", "nested", "ragged", "ids-length", "standin"])
+@pytest.mark.parametrize(
+    "case",
+    ["late-bad-value", "nested", "ragged", "ids-length", "standin", "unknown-column"],
+)
 def test_anything_odd_in_any_chunk_drops_the_body_to_the_pydantic_path(
     served, feature_rows, small_chunks, case
 ):
@@ -78,7 +81,8 @@ def test_anything_odd_in_any_chunk_drops_the_body_to_the_pydantic_path(
         extra["ids"] = list(range(29))
     elif case == "standin":
         rows[25][0], rows[25][1] = 1e99, None
-    body = json.dumps({"columns": names, "data": rows, **extra})
+    columns = ["NOT_A_FEATURE", *names[1:]] if case == "unknown-column" else names
+    body = json.dumps({"columns": columns, "data": rows, **extra})
     assert _large(body, served) is None
 
 
@@ -104,7 +108,10 @@ def test_live_large_batches_answer_like_the_pydantic_path(live, feature_rows, mo
         data[21][5] = "__BAD__"
         bad = json.dumps({"columns": names, "data": data}).replace('"__BAD__"', "true")
         refused = client.post("/predict", content=bad)
+        unknown = client.post("/predict", content=_body(rows, names).replace(names[0], "NOPE", 1))
     assert chunked.status_code == 200 and objects.status_code == 200
     assert chunked.json() == objects.json()
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"][:4] == ["body", "data", 21, 5]
+    assert unknown.status_code == 422, unknown.text  # was a 500: the chunk reader's KeyError
+    assert unknown.json()["detail"][0]["loc"] == ["body", "columns", 0]

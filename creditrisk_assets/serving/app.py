@@ -230,9 +230,7 @@ def create_app(
         )
 
     def predict_whole(body: bytes, served: ServedModel) -> list[dict[str, Any]]:
-        # large=False: a large body reaching here was refused by the same simdjson reader in
-        # predict_large; reading it again would only cost another ~0.1 s before the fall-back
-        parsed = fastpath.parse(body, served.feature_index, settings.max_rows, large=False)
+        parsed = fastpath.parse(body, served.feature_index, settings.max_rows)
         if parsed is not None:
             x, ids, requested = parsed.x, parsed.ids, parsed.reasons
         else:  # anything the fast path does not take: pydantic judges it, with field messages

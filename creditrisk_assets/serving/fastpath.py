@@ -4,13 +4,15 @@ Pydantic validation builds a Python object per value and then NumPy copies them 
 10,000 rows x 334 features (3.3 M numbers, 27 MB) that is ~0.25 s of parsing plus ~0.13 s of
 list -> array, measured on the 2-core benchmark machine. Here:
 
-- large ``columns`` + ``data`` bodies go through simdjson, which validates the data array as
+- large ``columns`` + ``data`` bodies go through simdjson (``plan_large``, then
+  ``LargeBody.matrix`` per chunk, driven by ``batches.py``), which validates the data array as
   JSON and exports its numbers as one flat float64 buffer without a Python object per value
   (~0.1 s for 27 MB, against ~0.23 s for Arrow's JSON reader on two threads);
-- everything else (one row, ``rows`` objects) goes through ``orjson`` with a type check.
+- everything else (one row, ``rows`` objects, and large bodies the simdjson reader refused)
+  goes through ``orjson`` with a type check (``parse``).
 
 Neither path produces error messages. Anything unusual (a string or boolean value, NaN or
-infinity, a ragged or nested row, an unknown key, a missing or unknown column) makes ``parse``
+infinity, a ragged or nested row, an unknown key, a missing or unknown column) makes either
 return ``None`` and the caller falls back to the pydantic model, which produces the field-level
 422 exactly as before. So the fast path can only ever accept bodies the pydantic model accepts,
 and the model stays the single, documented definition of a valid request.
@@ -53,18 +55,10 @@ class ParsedPredict:
     reasons: str
 
 
-def parse(
-    body: bytes, feature_index: dict[str, int], max_rows: int, large: bool = True
-) -> ParsedPredict | None:
-    """The request as a matrix, or ``None`` when only the pydantic path can judge it.
-
-    ``large=False``: skip the simdjson reader (the caller has had it refuse the body already,
-    ``batches.predict_large``), so a refused 27 MB body is not parsed a second time."""
+def parse(body: bytes, feature_index: dict[str, int], max_rows: int) -> ParsedPredict | None:
+    """The request as a matrix (read by orjson), or ``None`` when only the pydantic path can
+    judge it. Large ``columns`` + ``data`` bodies are read by ``plan_large`` instead."""
     try:
-        if large and len(body) >= LARGE_MIN_BYTES:
-            parsed = _parse_large(body, feature_index, max_rows)
-            if parsed is not None:
-                return parsed
         return _parse_orjson(body, feature_index, max_rows)
     except (ValueError, TypeError, KeyError):
         return None
@@ -97,7 +91,7 @@ def _matrix(values: np.ndarray, columns: list[str], index: dict[str, int]) -> np
         else:
             x = np.empty((values.shape[0], n_features), dtype=np.float32)
             x[:, order] = values
-    # NaN is null here (None / Arrow null); infinity is a value sent as such or one beyond the
+    # NaN is null here; infinity is a value sent as such or one beyond the
     # float32 range: the pydantic path names the field
     return None if np.isinf(x).any() else x
 
@@ -220,15 +214,6 @@ def _chunks(array: bytes, parts: int) -> list[bytes]:
     cuts.append(end + 1)
     view = memoryview(array)
     return [b"".join((b"[", view[a : b - 1], b"]")) for a, b in pairwise(cuts)]
-
-
-def _parse_large(body: bytes, index: dict[str, int], max_rows: int) -> ParsedPredict | None:
-    """``columns`` + ``data`` with the data array parsed by simdjson in one piece."""
-    plan = _plan_large(body, index, max_rows, chunk_rows=max_rows)
-    if plan is None:
-        return None
-    x = plan.matrix(plan.chunks[0], index)
-    return None if x is None or len(x) != plan.rows else ParsedPredict(x, plan.ids, plan.reasons)
 
 
 def _array_end(body: bytes, start: int) -> int | None:

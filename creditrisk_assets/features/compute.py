@@ -131,9 +131,6 @@ def empty_input(name: str) -> pa.Table:
     return pa.table({c.name: pa.array([], _ARROW[c.dtype]) for c in spec.columns})
 
 
-_EMPTY = {name: empty_input(name) for name in HISTORY_TABLES}
-
-
 def records_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     """Raw records of one relation as an Arrow table with the raw schema's columns and types.
 
@@ -213,13 +210,12 @@ def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
 
 def features_for_tables(warehouse: Warehouse, inputs: Mapping[str, pa.Table]) -> pd.DataFrame:
     """``features_for_records`` on Arrow tables in the raw schema's types (``application``
-    required; absent history tables are empty)."""
-    tables = {"application": inputs["application"]}
-    for table in HISTORY_TABLES:
-        tables[table] = inputs.get(table, _EMPTY[table])
+    required; absent history tables are empty, as the serving session makes them)."""
+    if "application" not in inputs:
+        raise KeyError("features_for_tables needs the 'application' table")
     # imported here because that module builds on this one (SQL file names, empty inputs)
     from creditrisk_assets.features.serving_sessions import run_feature_query
 
-    rows = run_feature_query(tables)
+    rows = run_feature_query(inputs)
     index = pd.Index(rows.ids, name="SK_ID_CURR")
     return pd.DataFrame(rows.values, index=index, columns=rows.names, copy=False)

@@ -166,7 +166,7 @@ def pool_size() -> int:
 
 
 def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:
-    """The store query over ``inputs`` (every input relation) on a pooled session."""
+    """The store query over ``inputs`` (absent relations are empty) on a pooled session."""
     # Keyed by the SQL files' paths and modification times: one directory listing and a few
     # stats per call (reading and re-listing every file cost ~1 ms on the API's hot path),
     # while an edited file still gets fresh connections.

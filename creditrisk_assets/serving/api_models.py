@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 FeatureValue = Annotated[float, Strict()] | None
 ReasonMethod = Literal["exact", "fast"]
 RequestedReasons = Literal["auto", "exact", "fast"]
-RowId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Annotated[str, Field(max_length=128)]
+#: Bounds of a row id (``fastpath`` checks the same ones without pydantic).
+ROW_ID_MAX_CHARS = 128
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+RowId = (
+    Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+    | Annotated[str, Field(max_length=ROW_ID_MAX_CHARS)]
+)
 
 
 class PredictRequest(BaseModel):

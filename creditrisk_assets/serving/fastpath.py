@@ -27,18 +27,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import orjson
 import simdjson
 
+from creditrisk_assets.serving.api_models import (
+    INT64_MAX,
+    INT64_MIN,
+    ROW_ID_MAX_CHARS,
+    RequestedReasons,
+)
+
 #: Bodies at least this large (bytes) try the simdjson reader; below it orjson is quicker.
 LARGE_MIN_BYTES = 1 << 20
 _KEYS = frozenset({"rows", "columns", "data", "ids", "reasons"})
-_METHODS = frozenset({"auto", "exact", "fast"})
+_METHODS = frozenset(get_args(RequestedReasons))
 _NUMBER_TYPES = frozenset({float, int, type(None)})
-_INT64 = 2**63
 _DATA_KEY = re.compile(rb'"data"\s*:\s*\[')
 _ANY_DATA_KEY = re.compile(rb'"data"\s*:')
 #: What ``null`` is rewritten to before simdjson exports the numbers (it exports numbers only).
@@ -72,7 +78,8 @@ def _ids(value: Any, n: int) -> list[Any] | bool | None:
         return False
     for v in value:
         t = type(v)
-        if not ((t is int and -_INT64 <= v < _INT64) or (t is str and len(v) <= 128)):
+        in_range = t is int and INT64_MIN <= v <= INT64_MAX
+        if not (in_range or (t is str and len(v) <= ROW_ID_MAX_CHARS)):
             return False
     return value
 

@@ -43,12 +43,12 @@ test: install lint
 SMOKE_HOME ?= $(CURDIR)/.creditrisk-smoke
 # Big enough that the blocking train-test AUC gap check has margin (3,000 applicants: 0.139 vs 0.15).
 SMOKE_APPLICANTS ?= 6000
+SMOKE_ENV = CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster"
 smoke: install
 	rm -rf "$(SMOKE_HOME)"
-	$(MAKE) --no-print-directory dagster-home CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster"
-	CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster" \
-	  $(BIN)/python -m creditrisk_assets.cli add-snapshot $(SNAPSHOT)
-	CREDITRISK_HOME="$(SMOKE_HOME)" DAGSTER_HOME="$(SMOKE_HOME)/dagster" CREDITRISK_SYNTHETIC_APPLICANTS=$(SMOKE_APPLICANTS) \
+	$(MAKE) --no-print-directory dagster-home $(SMOKE_ENV)
+	$(SMOKE_ENV) $(BIN)/python -m creditrisk_assets.cli add-snapshot $(SNAPSHOT)
+	$(SMOKE_ENV) CREDITRISK_SYNTHETIC_APPLICANTS=$(SMOKE_APPLICANTS) \
 	  $(BIN)/dagster job execute -m creditrisk_assets.definitions -j all_assets \
 	  --tags '{"dagster/partition": "$(SNAPSHOT)"}'
 	rm -rf "$(SMOKE_HOME)"

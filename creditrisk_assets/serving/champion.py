@@ -28,7 +28,6 @@ from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.resources import ModelRegistry
 from creditrisk_assets.serving import tree_paths
 from creditrisk_assets.serving.metrics import ApiMetrics
-from creditrisk_assets.serving.tree_paths import TreePaths
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class ServedModel:
     threads: int | None = None
     batch_booster: xgb.Booster | None = None
     batch_threads: int = 1
-    paths: TreePaths | None = None  # leaf-path margins and fast reason codes (tree_paths.py)
+    paths: tree_paths.TreePaths | None = None  # leaf-path margins and fast reason codes
 
     @property
     def feature_names(self) -> list[str]:

@@ -69,10 +69,10 @@ def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def build_champion(work: Path, applicants: int) -> dict[str, Any]:
     """Snapshot -> features (serving SQL) -> trained, registered champion; returns the setup."""
     from creditrisk_assets.features.catalog import build_spec
-    from creditrisk_assets.features.compute import SQL_FILES, features_for_records
+    from creditrisk_assets.features.sql_files import SQL_FILES
     from creditrisk_assets.modeling.training import TrainParams, train_model
-    from creditrisk_assets.resources import Warehouse
     from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+    from creditrisk_assets.serving.feature_sessions import features_for_records
     from creditrisk_assets.synthetic import generate_snapshot
 
     cache = work / f"setup-{applicants}"
@@ -84,9 +84,7 @@ def build_champion(work: Path, applicants: int) -> dict[str, Any]:
     records = _records(snap)
     app = records["application_train"]
     t = time.perf_counter()
-    feats = features_for_records(
-        Warehouse(catalog_path=None), app, {n: records[n] for n in HISTORY_TABLES}
-    )
+    feats = features_for_records(app, {n: records[n] for n in HISTORY_TABLES})
     print(f"features for {len(app)} applicants via the serving SQL: {time.perf_counter() - t:.1f}s")
     spec = build_spec(["SK_ID_CURR", *feats.columns], SQL_FILES)
     frame = feats.reset_index().merge(app[["SK_ID_CURR", "TARGET"]], on="SK_ID_CURR")

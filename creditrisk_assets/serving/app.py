@@ -1,10 +1,9 @@
 """The scoring API: ``create_app`` builds it from the pipeline's own resources.
 
-Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry and
-warehouse are the same ``ModelRegistry`` and ``Warehouse`` classes the Dagster assets use, and
-``/score`` builds features with the same ``sql/`` files through ``features_for_tables`` (what
-``features_for_records`` runs), so the API and the pipeline cannot disagree about which model is
-champion or how a feature is made.
+Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry is
+the same ``ModelRegistry`` class the Dagster assets use, and ``/score`` builds features with the
+same ``sql/`` files through ``features_for_tables`` (``feature_sessions.py``), so the API and the
+pipeline cannot disagree about which model is champion or how a feature is made.
 
 ``/predict`` bodies go through a fast parser into NumPy (``fastpath.py``) and fall back to the
 pydantic models, which define what is valid and word the 422s; other bodies are parsed by pydantic
@@ -31,7 +30,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
+from creditrisk_assets.resources import ModelRegistry, default_resources
 from creditrisk_assets.serving import batches, contract, fastpath, memory, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
@@ -42,6 +41,7 @@ from creditrisk_assets.serving.api_models import (
     ValidateResponse,
 )
 from creditrisk_assets.serving.champion import ChampionHolder, ServedModel
+from creditrisk_assets.serving.feature_sessions import features_for_tables
 from creditrisk_assets.serving.http import (
     ERROR_RESPONSES,
     json_body,
@@ -66,14 +66,13 @@ def create_app(
     *,
     watch: bool = True,
 ) -> FastAPI:
-    """Build the app. ``resources`` needs ``registry`` and ``warehouse`` (defaults: the
-    pipeline's ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
+    """Build the app. ``resources`` needs ``registry`` (default: the pipeline's
+    ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
     settings = settings or ServingSettings.from_env()
     if settings.keep_freed_bytes:
         memory.keep_freed_memory(settings.keep_freed_bytes)
     resources = resources or default_resources()
     registry: ModelRegistry = resources["registry"]
-    warehouse: Warehouse = resources["warehouse"]
     metrics = ApiMetrics()
     champion = ChampionHolder(
         registry,
@@ -261,14 +260,12 @@ def create_app(
         return await run_in_threadpool(predict_sync, body, served)
 
     def score_sync(body: bytes, served: ServedModel) -> Response:
-        from creditrisk_assets.features.compute import features_for_tables
-
         req = parse_score_request(body)
         found = contract.violations(req)
         if found:
             raise HTTPException(422, found[: scoring.MAX_REPORTED_ERRORS])
         try:
-            frame = features_for_tables(warehouse, raw_records.to_tables(req))
+            frame = features_for_tables(raw_records.to_tables(req))
         except ValueError as err:  # records the feature SQL refuses: the client's to fix
             raise HTTPException(
                 422, [{"loc": ["body", "applicants"], "msg": str(err), "type": "value_error"}]

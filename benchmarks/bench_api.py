@@ -303,12 +303,12 @@ within one run. `benchmarks/RESULTS.md`'s summary table gives the range over the
 Changes measured in this round, for the 10,000-row `/predict` (server CPU per request from
 /proc, 20 requests; per-chunk figures in process, best of 10):
 
-- The API process keeps freed heap for reuse (`serving/memory.py`, glibc `mallopt`: mmap
+- The API process keeps freed heap for reuse (`serving/fastpath/memory.py`, glibc `mallopt`: mmap
   threshold 32 MB, trim threshold 256 MB, `CREDITRISK_API_KEEP_FREED_BYTES`). `perf` had ~9 %
   of the server's CPU in the kernel faulting in and zeroing pages that glibc mapped and
   unmapped on every request. A/B on the same build: median 245-248 ms -> 220-232 ms.
   Resident memory after the run: ~650 MB instead of ~500 MB.
-- Fast reason codes and margins come from each row's leaves (`serving/tree_paths.py`): one
+- Fast reason codes and margins come from each row's leaves (`serving/fastpath/tree_paths.py`): one
   `pred_leaf` pass, then the Saabas attributions as a sparse product of the leaves with each
   leaf's path contributions, and the margin as the leaf values added in tree order in float32,
   bit-identical to XGBoost's, so PDs do not depend on the reason method. It is checked against

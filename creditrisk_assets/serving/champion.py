@@ -26,7 +26,7 @@ import xgboost as xgb
 
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.resources import ModelRegistry
-from creditrisk_assets.serving import tree_paths
+from creditrisk_assets.serving.fastpath import tree_paths
 from creditrisk_assets.serving.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)

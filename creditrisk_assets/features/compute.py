@@ -1,4 +1,4 @@
-"""Running the feature SQL: a whole snapshot from the lake, or one applicant from memory.
+"""Running the feature SQL over a whole snapshot from the lake (the API's path is in serving/).
 
 Both paths run the same ``sql/features_*.sql`` files over the same named relations
 (``application``, ``bureau``, ``bureau_balance``, ``previous_application``, ``pos_cash_balance``,

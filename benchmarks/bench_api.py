@@ -4,17 +4,17 @@
     .venv/bin/python benchmarks/bench_api.py --no-write    # only print
     .venv/bin/python benchmarks/bench_api.py --applicants 5000 --seconds 5   # quick look
 
-Setup (not timed): a synthetic snapshot under ``--work`` (default /tmp/creditrisk-bench-api),
-its features through ``features_for_records`` (the serving SQL path), a champion trained with
-the modeling domain's ``train_model`` and default ``TrainParams`` (early stopping), registered
-in a throw-away MLflow store. The server is ``uvicorn --factory
-creditrisk_assets.serving.app:create_app`` in a subprocess (uvloop + httptools, one worker),
-exactly what ``make serve`` runs.
+Setup (not timed, ``api_setup.py``): a synthetic snapshot under ``--work`` (default
+/tmp/creditrisk-bench-api), its features through ``features_for_records`` (the serving SQL
+path), a champion trained with the modeling domain's ``train_model`` and default
+``TrainParams`` (early stopping), registered in a throw-away MLflow store. The server is
+``uvicorn --factory creditrisk_assets.serving.app:create_app`` in a subprocess (uvloop +
+httptools, one worker), exactly what ``make serve`` runs.
 
-Load: an **open-loop** generator (asyncio streams speaking HTTP/1.1 with keep-alive; httpx
-only for the large single requests): request *i* is due at
-``t0 + i / rate`` whatever happened to earlier ones, so a slow server shows up as latency, not
-as a lower request rate. Latency is measured from the due time to the last response byte (it
+Load (``api_load.py``): an **open-loop** generator (asyncio streams speaking HTTP/1.1 with
+keep-alive; httpx only for the large single requests): request *i* is due at ``t0 + i / rate``
+whatever happened to earlier ones, so a slow server shows up as latency, not as a lower request
+rate. Latency is measured from the due time to the last response byte (it
 includes any lateness of the generator itself: no coordinated omission). The generator only
 ever targets 127.0.0.1 and is bounded by ``--seconds`` x rate requests and a 30 s timeout each.
 """
@@ -27,275 +27,14 @@ import json
 import os
 import platform
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import numpy as np
-import pandas as pd
+from api_load import big_batch, open_loop
+from api_setup import ROOT, build_champion, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 8)"
-SNAPSHOT = "2026-11-01"
-HOST = "127.0.0.1"  # the only address the load generator is allowed to target
-
-
-def _records(snapshot_dir: Path) -> dict[str, pd.DataFrame]:
-    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
-
-    dtypes = {"int": "Int64", "float": "float64", "str": "object"}
-    return {
-        name: pd.read_csv(
-            snapshot_dir / table_spec(name).file,
-            dtype={c.name: dtypes[c.dtype] for c in table_spec(name).columns},
-        )
-        for name in ("application_train", *HISTORY_TABLES)
-    }
-
-
-def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-        for r in frame.to_dict(orient="records")
-    ]
-
-
-def build_champion(work: Path, applicants: int) -> dict[str, Any]:
-    """Snapshot -> features (serving SQL) -> trained, registered champion; returns the setup."""
-    from creditrisk_assets.features.catalog import build_spec
-    from creditrisk_assets.features.compute import SQL_FILES, features_for_records
-    from creditrisk_assets.modeling.training import TrainParams, train_model
-    from creditrisk_assets.resources import Warehouse
-    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
-    from creditrisk_assets.synthetic import generate_snapshot
-
-    cache = work / f"setup-{applicants}"
-    if (cache / "setup.json").exists():
-        return _register(work, cache, json.loads((cache / "setup.json").read_text()))
-    snap = work / f"snapshot-{applicants}"
-    if not (snap / "application_train.csv").exists():
-        generate_snapshot(snap, snapshot=SNAPSHOT, applicants=applicants, seed=7)
-    records = _records(snap)
-    app = records["application_train"]
-    t = time.perf_counter()
-    feats = features_for_records(
-        Warehouse(catalog_path=None), app, {n: records[n] for n in HISTORY_TABLES}
-    )
-    print(f"features for {len(app)} applicants via the serving SQL: {time.perf_counter() - t:.1f}s")
-    spec = build_spec(["SK_ID_CURR", *feats.columns], SQL_FILES)
-    frame = feats.reset_index().merge(app[["SK_ID_CURR", "TARGET"]], on="SK_ID_CURR")
-    t = time.perf_counter()
-    result = train_model(frame, spec, TrainParams(), partition=SNAPSHOT)
-    trees = result.best_iteration + 1
-    took = time.perf_counter() - t
-    print(f"champion: {trees} trees, {len(spec.names)} features, trained in {took:.1f}s")
-    shutil.rmtree(cache, ignore_errors=True)
-    result.model.save(cache / "model")
-    # One applicant with about 50 history records, in the /score request shape.
-    counts = pd.Series(0, index=app["SK_ID_CURR"])
-    for name in HISTORY_TABLES:
-        if "SK_ID_CURR" in records[name].columns:
-            counts = counts.add(records[name]["SK_ID_CURR"].value_counts(), fill_value=0)
-    counts = counts.reindex(app["SK_ID_CURR"])  # history also covers application_test ids
-    sk_id = int((counts - 50).abs().idxmin())
-    bureau = records["bureau"][records["bureau"]["SK_ID_CURR"] == sk_id]
-    history = {}
-    for name in HISTORY_TABLES:
-        f = records[name]
-        rows = (
-            f[f["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
-            if name == "bureau_balance"
-            else f[f["SK_ID_CURR"] == sk_id]
-        )
-        history[name] = _json_rows(rows)
-    app_cols = table_spec("application_test").column_names
-    applicant = {
-        "application": _json_rows(app[app["SK_ID_CURR"] == sk_id][app_cols])[0],
-        "history": history,
-    }
-    feats[spec.names].to_parquet(cache / "features.parquet")
-    setup = {
-        "trees": trees,
-        "n_features": len(spec.names),
-        "applicant": applicant,
-        "history_records": sum(len(v) for v in history.values()),
-    }
-    (cache / "setup.json").write_text(json.dumps(setup))
-    return _register(work, cache, setup)
-
-
-def _register(work: Path, cache: Path, setup: dict[str, Any]) -> dict[str, Any]:
-    """Register the cached champion in a fresh MLflow store; add the feature rows."""
-    from creditrisk_assets.modeling.scoring_model import artifact_checksum
-    from creditrisk_assets.resources import ModelRegistry
-
-    state = work / "state"
-    shutil.rmtree(state, ignore_errors=True)
-    state.mkdir(parents=True)
-    uri = f"sqlite:///{state / 'mlflow.db'}"
-    registry = ModelRegistry(tracking_uri=uri, artifact_root=str(state / "artifacts"))
-    folder = cache / "model"
-    with registry.candidate_run("bench-api") as run:
-        info = registry.register(run, folder, artifact_checksum(folder), {"partition": SNAPSHOT})
-    registry.set_alias("champion", info.version)
-    rows = _json_rows(pd.read_parquet(cache / "features.parquet"))
-    return {**setup, "state": state, "uri": uri, "feature_rows": rows}
-
-
-def start_server(setup: dict[str, Any]) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "CREDITRISK_HOME": str(setup["state"]),
-        "MLFLOW_TRACKING_URI": setup["uri"],
-        "CREDITRISK_API_POLL_SECONDS": "300",
-        "CREDITRISK_API_MAX_BODY_BYTES": str(128 * 1024 * 1024),  # 10k `rows` objects: ~70 MB
-    }
-    env.pop("CREDITRISK_API_KEY", None)
-    cmd = [
-        sys.executable, "-m", "uvicorn", "--factory",
-        "creditrisk_assets.serving.app:create_app",
-        "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("uvicorn exited during start-up")
-        time.sleep(0.25)
-    proc.terminate()
-    raise RuntimeError("server not ready within 120 s")
-
-
-class _Pool:
-    """Minimal HTTP/1.1 keep-alive client on asyncio streams, for 127.0.0.1 only.
-
-    httpx costs ~1 ms of client CPU per request, which on a 2-core machine is taken from the
-    server under test; this costs a few tens of microseconds. It speaks just enough HTTP for
-    the API's responses (``Content-Length`` bodies).
-    """
-
-    def __init__(self, port: int, limit: int = 64) -> None:
-        self.port, self.limit = port, limit
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.slots = asyncio.Semaphore(limit)  # beyond `limit` in flight, wait (and count it)
-        self.stale_retries = 0
-
-    async def post(self, path: str, body: bytes) -> int:
-        async with self.slots:
-            return await self._post(path, body)
-
-    async def _post(self, path: str, body: bytes) -> int:
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        reused = bool(self.idle)
-        reader, writer = self.idle.pop() if reused else await self._connect()
-        try:
-            writer.write(head + body)
-            await writer.drain()
-            response_head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError) as err:
-            if not reused or getattr(err, "partial", b""):
-                raise
-            # uvicorn closes keep-alive connections idle for 5 s; a request racing that close
-            # never reached the app, so it goes again on a fresh connection (as httpx does).
-            self.stale_retries += 1
-            writer.close()
-            reader, writer = await self._connect()
-            writer.write(head + body)
-            await writer.drain()
-            response_head = await reader.readuntil(b"\r\n\r\n")
-        status = int(response_head[9:12])
-        match = re.search(rb"(?i)content-length: *(\d+)", response_head)
-        await reader.readexactly(int(match.group(1)) if match else 0)
-        self.idle.append((reader, writer))
-        return status
-
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection(HOST, self.port)
-
-    def close(self) -> None:
-        for _, writer in self.idle:
-            writer.close()
-
-
-async def open_loop(url: str, path: str, body: bytes, rate: float, n: int) -> dict[str, Any]:
-    """``n`` requests due at a fixed ``rate``; latency from due time to the full response."""
-    host, port = url.removeprefix("http://").split(":")
-    assert host == HOST, "the load generator only targets loopback"
-    pool = _Pool(int(port))
-    for _ in range(20):  # warm-up: connection, caches
-        await pool.post(path, body)
-    loop = asyncio.get_running_loop()
-    t0 = loop.time() + 0.05
-    lat: list[float] = []
-    errors = 0
-
-    async def one(i: int) -> None:
-        nonlocal errors
-        due = t0 + i / rate
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        try:
-            ok = await asyncio.wait_for(pool.post(path, body), 30) == 200
-        except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
-            print(f"request {i} failed: {err!r}")
-            ok = False
-        lat.append(loop.time() - due)
-        errors += not ok
-
-    start = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(n)))
-    elapsed = time.perf_counter() - start
-    pool.close()
-    ms = np.array(lat) * 1000
-    return {
-        "requests": n,
-        "errors": errors,
-        "stale_keepalive_retries": pool.stale_retries,
-        "achieved_rps": n / elapsed,
-        "p50_ms": float(np.percentile(ms, 50)),
-        "p90_ms": float(np.percentile(ms, 90)),
-        "p99_ms": float(np.percentile(ms, 99)),
-        "max_ms": float(ms.max()),
-    }
-
-
-def big_batch(url: str, body: bytes, repeats: int) -> dict[str, Any]:
-    """Wall time of one request carrying a large batch (sequential repeats after a warm-up)."""
-    times = []
-    with httpx.Client(base_url=url, timeout=120) as client:
-        headers = {"content-type": "application/json"}
-        first = client.post("/predict", content=body, headers=headers)
-        first.raise_for_status()
-        methods = sorted({p["reason_method"] for p in first.json()["predictions"]})
-        for _ in range(repeats):
-            t = time.perf_counter()
-            resp = client.post("/predict", content=body, headers=headers)
-            resp.raise_for_status()
-            times.append(time.perf_counter() - t)
-    ms = np.array(times) * 1000
-    return {
-        "median_ms": float(np.median(ms)),
-        "max_ms": float(ms.max()),
-        "MB": len(body) / 1e6,
-        "reason_method": "/".join(methods),
-    }
 
 
 NOTES = """
@@ -305,12 +44,12 @@ within one run. `benchmarks/RESULTS.md`'s summary table gives the range over the
 Changes measured in this round, for the 10,000-row `/predict` (server CPU per request from
 /proc, 20 requests; per-chunk figures in process, best of 10):
 
-- The API process keeps freed heap for reuse (`serving/memory.py`, glibc `mallopt`: mmap
+- The API process keeps freed heap for reuse (`serving/fastpath/memory.py`, glibc `mallopt`: mmap
   threshold 32 MB, trim threshold 256 MB, `CREDITRISK_API_KEEP_FREED_BYTES`). `perf` had ~9 %
   of the server's CPU in the kernel faulting in and zeroing pages that glibc mapped and
   unmapped on every request. A/B on the same build: median 245-248 ms -> 220-232 ms.
   Resident memory after the run: ~650 MB instead of ~500 MB.
-- Fast reason codes and margins come from each row's leaves (`serving/tree_paths.py`): one
+- Fast reason codes and margins come from each row's leaves (`serving/fastpath/tree_paths.py`): one
   `pred_leaf` pass, then the Saabas attributions as a sparse product of the leaves with each
   leaf's path contributions, and the margin as the leaf values added in tree order in float32,
   bit-identical to XGBoost's, so PDs do not depend on the reason method. It is checked against

@@ -59,11 +59,8 @@ for t in RAW_TABLES:
 
 def build(parquet: Path, out: Path, threads: int, memory_limit: str) -> tuple[float, dict]:
     from creditrisk_assets.features.catalog import build_spec
-    from creditrisk_assets.features.compute import (
-        SQL_FILES,
-        build_feature_store,
-        feature_store_columns,
-    )
+    from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
+    from creditrisk_assets.features.sql_files import SQL_FILES
     from creditrisk_assets.schema import RAW_TABLES
 
     raw = {t: str(parquet / f"{t}.parquet") for t in RAW_TABLES}
@@ -155,9 +152,8 @@ def serving_latency(parquet: Path, calls: int = 300) -> None:
     import numpy as np
     import pandas as pd
 
-    from creditrisk_assets.features import features_for_records
-    from creditrisk_assets.resources import Warehouse
     from creditrisk_assets.schema import HISTORY_TABLES
+    from creditrisk_assets.serving.feature_sessions import features_for_records
 
     con = duckdb.connect()
     app = con.read_parquet(str(parquet / "application_train.parquet")).limit(calls).df()
@@ -177,12 +173,11 @@ def serving_latency(parquet: Path, calls: int = 300) -> None:
         ]
         requests.append((app[app["SK_ID_CURR"] == i].drop(columns=["TARGET"]), h))
     sizes = [sum(len(f) for f in h.values()) for _, h in requests]
-    warehouse = Warehouse(catalog_path=None)
-    features_for_records(warehouse, *requests[0])  # warm: builds the serving connection
+    features_for_records(*requests[0])  # warm: builds the serving connection
     times = []
     for a, h in requests:
         start = time.perf_counter()
-        features_for_records(warehouse, a, h)
+        features_for_records(a, h)
         times.append(time.perf_counter() - start)
     ms = np.array(times) * 1000
     print(

@@ -1,9 +1,9 @@
 """Features domain: the feature store, its train/test split, their checks, and the feature spec.
 
 Other domains use: ``load_feature_spec(lake, partition)`` (the spec written with a partition),
-``features_for_records(warehouse, application, history)`` (one applicant's features from raw
-records, by the same SQL as the store), and the lake paths ``STORE_PATH``/``TRAIN_PATH``/
-``TEST_PATH``.
+the lake paths ``STORE_PATH``/``TRAIN_PATH``/``TEST_PATH``, and the SQL file names
+(``sql_files.py``). Features of one applicant from in-memory records, by the same SQL as the
+store, are the scoring API's: ``creditrisk_assets.serving.feature_sessions``.
 """
 
 import dagster as dg
@@ -27,7 +27,6 @@ from creditrisk_assets.features.checks import (
     split_class_balance,
     split_disjoint_and_complete,
 )
-from creditrisk_assets.features.compute import features_for_records
 from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
 
 __all__ = [
@@ -43,7 +42,6 @@ __all__ = [
     "FeatureSpec",
     "SplitConfig",
     "defs",
-    "features_for_records",
     "load_feature_spec",
     "split_bucket",
 ]

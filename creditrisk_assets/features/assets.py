@@ -15,8 +15,9 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets.features.catalog import build_spec
-from creditrisk_assets.features.compute import SQL_FILES, build_feature_store, feature_store_columns
+from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.features.sql_files import SQL_FILES
 from creditrisk_assets.ingest.assets import raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse

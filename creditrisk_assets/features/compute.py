@@ -1,4 +1,4 @@
-"""Running the feature SQL: a whole snapshot from the lake, or one applicant from memory.
+"""Running the feature SQL over a whole snapshot from the lake (the API's path is in serving/).
 
 Both paths run the same ``sql/features_*.sql`` files over the same named relations
 (``application``, ``bureau``, ``bureau_balance``, ``previous_application``, ``pos_cash_balance``,
@@ -7,9 +7,13 @@ scoring and the API share one definition of every feature (DESIGN invariant 4):
 
 - batch: the relations are views over the partition's Parquet; each family is materialized as a
   table (timed, so the asset can report where time goes) and ``feature_store.sql`` joins them;
-- serving: the relations are Arrow tables built from the request's records with the raw schema's
-  types; the family queries are views created once on long-lived, pooled connections
-  (``serving_sessions.py``), so a call only swaps the inputs and runs one prepared query.
+- serving (``creditrisk_assets.serving.feature_sessions``): the relations are Arrow tables built
+  from the request's records with the raw schema's types; the family queries are views created
+  once on long-lived, pooled connections, so a call only swaps the inputs and runs one prepared
+  query.
+
+The file names are in ``sql_files.py``, which both paths import; this module knows nothing of
+the serving one.
 
 Categoricals are integer codes (position in the fixed category list of
 ``creditrisk_assets.schema``; unknown or missing values become NULL), handed to XGBoost as
@@ -25,48 +29,22 @@ one applicant scored alone gets the same codes as the batch.
 from __future__ import annotations
 
 import time
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from creditrisk_assets.features.catalog import categorical_columns
-from creditrisk_assets.resources.warehouse import Warehouse
-from creditrisk_assets.schema import HISTORY_TABLES, table_spec
-
-#: Per-family SQL files, in join order; each defines a relation of the same name.
-FAMILY_FILES: tuple[str, ...] = (
-    "features_application",
-    "features_bureau",
-    "features_previous",
-    "features_pos_cash",
-    "features_installments",
-    "features_credit_card",
+from creditrisk_assets.features.sql_files import (
+    APPLICATION_FILE,
+    FAMILY_FILES,
+    FAMILY_SOURCES_ALL,
+    STORE_FILE,
 )
-APPLICATION_FILE = "features_applicants"
-STORE_FILE = "feature_store"
-SQL_FILES: tuple[str, ...] = (APPLICATION_FILE, *FAMILY_FILES, STORE_FILE)
-
-#: Raw tables each family reads (for timings and the empty-history rule of the contract check).
-FAMILY_SOURCES: dict[str, tuple[str, ...]] = {
-    "features_application": ("application_train", "application_test"),
-    "features_bureau": ("bureau", "bureau_balance"),
-    "features_previous": ("previous_application",),
-    "features_pos_cash": ("pos_cash_balance",),
-    "features_installments": ("installments_payments",),
-    "features_credit_card": ("credit_card_balance",),
-}
-FAMILY_SOURCES_ALL: tuple[str, ...] = tuple(t for ts in FAMILY_SOURCES.values() for t in ts)
-# The prepared store query is run with execute(); DuckDB warns on every call that Arrow output
-# from a DB-API result copies the rows: for one applicant's row that copy is nothing, while
-# con.sql() measured ~5 ms slower. Silence exactly that warning rather than spam the API log.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-_ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}
+from creditrisk_assets.resources.warehouse import Warehouse
+from creditrisk_assets.schema import table_spec
 
 
 @cache
@@ -118,104 +96,3 @@ def feature_store_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str
     """(name, DuckDB type) of the feature store query, once its inputs are registered."""
     rel = Warehouse.run_sql_file(con, STORE_FILE)
     return [(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
-
-
-# --------------------------------------------------------------------------- serving
-def _relation_spec(name: str):
-    return table_spec("application_train" if name == "application" else name)
-
-
-def empty_input(name: str) -> pa.Table:
-    """An input relation with no rows, in the raw schema's columns and types."""
-    spec = _relation_spec(name)
-    return pa.table({c.name: pa.array([], _ARROW[c.dtype]) for c in spec.columns})
-
-
-def records_to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
-    """Raw records of one relation as an Arrow table with the raw schema's columns and types.
-
-    Columns the records lack are NULL; a column the schema does not know, or a value that does
-    not fit the column's type, is refused with the relation, column and rows named.
-    """
-    spec = _relation_spec(name)
-    unknown = [c for c in frame.columns if c not in spec.column_names]
-    if unknown:
-        raise ValueError(f"{name}: unknown column(s) {', '.join(map(str, unknown))}")
-    arrays = {}
-    for col in spec.columns:
-        if col.name not in frame.columns:
-            arrays[col.name] = pa.nulls(len(frame), _ARROW[col.dtype])
-            continue
-        values = frame[col.name]
-        try:
-            arrays[col.name] = pa.array(values, _ARROW[col.dtype], from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
-            bad = _bad_rows(values, col.dtype)
-            raise ValueError(
-                f"{name}: column {col.name} expects {col.dtype} values; "
-                f"rows {bad[:10]} do not fit ({err})"
-            ) from err
-    return pa.table(arrays)
-
-
-def _bad_rows(values: pd.Series, dtype: str) -> list[int]:
-    def fits(v: object) -> bool:
-        if v is None or (isinstance(v, float) and v != v):
-            return True
-        if dtype == "str":
-            return isinstance(v, str)
-        if dtype == "int":
-            return isinstance(v, int) or (isinstance(v, float) and v.is_integer())
-        return isinstance(v, int | float)
-
-    return [i for i, v in enumerate(values.tolist()) if not fits(v)]
-
-
-def features_for_records(
-    warehouse: Warehouse,
-    application: pd.DataFrame,
-    history: Mapping[str, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """Features of the applicants in ``application`` from their in-memory history records.
-
-    ``application``: raw Kaggle application rows (TARGET optional); ``history``: raw records per
-    history table name (absent tables are empty). Returns one float64 row per applicant, indexed
-    by SK_ID_CURR, with the feature columns in spec order (categorical codes as floats, NaN for
-    missing), computed by the same SQL as the feature store.
-    """
-    history = dict(history or {})
-    unknown = [t for t in history if t not in HISTORY_TABLES]
-    if unknown:
-        raise ValueError(f"unknown history table(s) {unknown}; known: {', '.join(HISTORY_TABLES)}")
-    inputs = {"application": records_to_arrow("application", application)}
-    for table, frame in history.items():
-        inputs[table] = records_to_arrow(table, frame)
-    return features_for_tables(warehouse, inputs)
-
-
-def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Records already validated against the raw schema (the API's request models) as the
-    relation's Arrow table; absent columns are NULL. No DataFrame and no per-column checks: for
-    one applicant that is ~7 ms less than ``records_to_arrow`` on a frame."""
-    try:
-        return pa.table(
-            {
-                c.name: pa.array([r.get(c.name) for r in rows], _ARROW[c.dtype])
-                for c in _relation_spec(name).columns
-            }
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
-        raise ValueError(f"{name}: records do not fit the raw schema ({err})") from err
-
-
-def features_for_tables(warehouse: Warehouse, inputs: Mapping[str, pa.Table]) -> pd.DataFrame:
-    """``features_for_records`` on Arrow tables in the raw schema's types (``application``
-    required; absent history tables are empty, as the serving session makes them)."""
-    if "application" not in inputs:
-        raise KeyError("features_for_tables needs the 'application' table")
-    # imported here because that module builds on this one (SQL file names, empty inputs)
-    from creditrisk_assets.features.serving_sessions import run_feature_query
-
-    rows = run_feature_query(inputs)
-    index = pd.Index(rows.ids, name="SK_ID_CURR")
-    return pd.DataFrame(rows.values, index=index, columns=rows.names, copy=False)

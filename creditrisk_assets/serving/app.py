@@ -1,26 +1,21 @@
 """The scoring API: ``create_app`` builds it from the pipeline's own resources.
 
-Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry and
-warehouse are the same ``ModelRegistry`` and ``Warehouse`` classes the Dagster assets use, and
-``/score`` builds features with the same ``sql/`` files through ``features_for_tables`` (what
-``features_for_records`` runs), so the API and the pipeline cannot disagree about which model is
-champion or how a feature is made.
+Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry is
+the same ``ModelRegistry`` class the Dagster assets use, and ``/score`` builds features with the
+same ``sql/`` files through ``features_for_tables`` (``feature_sessions.py``), so the API and the
+pipeline cannot disagree about which model is champion or how a feature is made.
 
-``/predict`` bodies go through a fast parser into NumPy (``fastpath.py``) and fall back to the
-pydantic models, which define what is valid and word the 422s; other bodies are parsed by pydantic
-straight from bytes (see ``http.py``). Responses are written by orjson. CPU-bound work (parsing,
-feature SQL, XGBoost) runs in the threadpool, except a small ``/predict`` (``INLINE_MAX_BYTES``),
-which costs less than the hop to a thread.
-
-Once the first champion is loaded, everything allocated so far (the imported libraries, the
-model) is moved out of the garbage collector's sight with ``gc.freeze()``: a 10,000-row
-response builds ~60,000 containers, and the full collections those trigger would otherwise walk
-every object of dagster, mlflow and pandas as well.
+This module wires routes to the work: ``/predict`` bodies are parsed and scored as
+``dispatch.py`` decides (the fast path of ``fastpath/``, falling back to the pydantic models,
+which define what is valid and word the 422s); other bodies are parsed by pydantic straight
+from bytes (see ``http.py``). Responses are written by orjson. CPU-bound work (parsing, feature
+SQL, XGBoost) runs in the threadpool, except a small ``/predict``, which costs less than the
+hop to a thread. Process-wide memory tuning (malloc thresholds, ``gc.freeze`` once the first
+champion is loaded) is ``fastpath/memory.py``'s.
 """
 
 from __future__ import annotations
 
-import gc
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -31,8 +26,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
-from creditrisk_assets.serving import batches, contract, fastpath, memory, raw_records, scoring
+from creditrisk_assets.resources import ModelRegistry, default_resources
+from creditrisk_assets.serving import contract, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
     Metadata,
@@ -42,6 +37,9 @@ from creditrisk_assets.serving.api_models import (
     ValidateResponse,
 )
 from creditrisk_assets.serving.champion import ChampionHolder, ServedModel
+from creditrisk_assets.serving.dispatch import predict_response
+from creditrisk_assets.serving.fastpath import memory
+from creditrisk_assets.serving.feature_sessions import features_for_tables
 from creditrisk_assets.serving.http import (
     ERROR_RESPONSES,
     json_body,
@@ -54,11 +52,6 @@ from creditrisk_assets.serving.middleware import LimitsAndMetricsMiddleware
 from creditrisk_assets.serving.raw_records import ScoreRequest
 from creditrisk_assets.serving.settings import ServingSettings
 
-#: ``/predict`` bodies up to this size (a handful of rows) are scored on the event loop: the
-#: work is well under a millisecond, and the hop to the threadpool and back, with the GIL
-#: hand-offs it causes, was a large part of a one-row request's latency.
-INLINE_MAX_BYTES = 32 * 1024
-
 
 def create_app(
     settings: ServingSettings | None = None,
@@ -66,14 +59,13 @@ def create_app(
     *,
     watch: bool = True,
 ) -> FastAPI:
-    """Build the app. ``resources`` needs ``registry`` and ``warehouse`` (defaults: the
-    pipeline's ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
+    """Build the app. ``resources`` needs ``registry`` (default: the pipeline's
+    ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
     settings = settings or ServingSettings.from_env()
     if settings.keep_freed_bytes:
         memory.keep_freed_memory(settings.keep_freed_bytes)
     resources = resources or default_resources()
     registry: ModelRegistry = resources["registry"]
-    warehouse: Warehouse = resources["warehouse"]
     metrics = ApiMetrics()
     champion = ChampionHolder(
         registry,
@@ -87,8 +79,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(champion.refresh)  # ready at once when a champion exists
-        gc.collect()
-        gc.freeze()  # start-up objects are permanent: full collections skip them (see above)
+        memory.freeze_startup_objects()  # full collections skip the start-up objects from now
         if watch:
             champion.start()
         try:
@@ -212,40 +203,6 @@ def create_app(
         """Check raw applicant records against the input contract without scoring them."""
         return await run_in_threadpool(validate_sync, await request.body())
 
-    def predict_sync(body: bytes, served: ServedModel) -> Response:
-        preds = None
-        if len(body) >= fastpath.LARGE_MIN_BYTES:  # parsed and scored chunk by chunk
-            preds = batches.predict_large(
-                body,
-                served,
-                max_rows=settings.max_rows,
-                reason_codes=settings.reason_codes,
-                exact_reasons_max_rows=settings.exact_reasons_max_rows,
-            )
-        if preds is None:
-            preds = predict_whole(body, served)
-        metrics.add_rows("predict", len(preds))
-        return json_response(
-            {"model_name": served.name, "model_version": served.version, "predictions": preds}
-        )
-
-    def predict_whole(body: bytes, served: ServedModel) -> list[dict[str, Any]]:
-        parsed = fastpath.parse(body, served.feature_index, settings.max_rows)
-        if parsed is not None:
-            x, ids, requested = parsed.x, parsed.ids, parsed.reasons
-        else:  # anything the fast path does not take: pydantic judges it, with field messages
-            req: PredictRequest = parse(PredictRequest, body)
-            if req.n_rows > settings.max_rows:
-                msg = f"{req.n_rows} rows; at most {settings.max_rows} per request"
-                raise HTTPException(413, msg)
-            try:
-                x = scoring.feature_matrix(req, served)
-            except scoring.InputError as err:
-                raise HTTPException(422, err.errors) from None
-            ids, requested = req.ids, req.reasons
-        method = scoring.reason_method(requested, len(x), settings.exact_reasons_max_rows)
-        return scoring.predict(served, x, ids, settings.reason_codes, method)
-
     @app.post(
         "/predict",
         response_model=PredictResponse,
@@ -254,21 +211,16 @@ def create_app(
     )
     async def predict(request: Request) -> Response:
         """Score a batch of feature rows (the model's features, see ``/schema``)."""
-        served = served_model()
-        body = await request.body()
-        if len(body) <= INLINE_MAX_BYTES:  # a few rows: ~0.5 ms, less than a thread hop costs
-            return predict_sync(body, served)
-        return await run_in_threadpool(predict_sync, body, served)
+        served = served_model()  # a 503 before reading a body no model can score
+        return await predict_response(await request.body(), served, settings, metrics)
 
     def score_sync(body: bytes, served: ServedModel) -> Response:
-        from creditrisk_assets.features.compute import features_for_tables
-
         req = parse_score_request(body)
         found = contract.violations(req)
         if found:
             raise HTTPException(422, found[: scoring.MAX_REPORTED_ERRORS])
         try:
-            frame = features_for_tables(warehouse, raw_records.to_tables(req))
+            frame = features_for_tables(raw_records.to_tables(req))
         except ValueError as err:  # records the feature SQL refuses: the client's to fix
             raise HTTPException(
                 422, [{"loc": ["body", "applicants"], "msg": str(err), "type": "value_error"}]

@@ -26,7 +26,7 @@ import xgboost as xgb
 
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.resources import ModelRegistry
-from creditrisk_assets.serving import tree_paths
+from creditrisk_assets.serving.fastpath import tree_paths
 from creditrisk_assets.serving.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,47 @@ PARALLEL_MIN_ROWS = 1000
 
 
 @dataclass(frozen=True)
+class ScoringThreads:
+    """How many threads score a request, and on which copy of the booster.
+
+    XGBoost's thread count is a booster parameter, so a large batch gets its own copy of the
+    booster with more threads rather than changing the one small requests share: at one row an
+    OpenMP team costs more in barrier waits than it saves, at thousands of rows it halves
+    TreeSHAP (benchmarks/RESULTS.md, "Scoring API"). These are the process's settings
+    (``CREDITRISK_API_MODEL_THREADS``/``_BATCH_THREADS``) applied to one model, not facts about
+    the model, so they are kept apart from ``ServedModel``'s metadata.
+    """
+
+    booster: xgb.Booster  # the model's own, on ``threads`` threads (0: XGBoost's default)
+    threads: int | None
+    batch_booster: xgb.Booster | None  # None when batches would get the same thread count
+    batch_threads: int
+
+    def booster_for(self, n_rows: int) -> tuple[xgb.Booster, int]:
+        """The booster and thread count for a request of ``n_rows``."""
+        if self.batch_booster is not None and n_rows >= PARALLEL_MIN_ROWS:
+            return self.batch_booster, self.batch_threads
+        return self.booster, self.threads or 0
+
+
+def scoring_threads(
+    booster: xgb.Booster, threads: int | None, batch_threads: int | None, warm: xgb.DMatrix
+) -> ScoringThreads:
+    """The thread settings for ``booster`` (loaded on ``threads``), the batch copy warmed up on
+    ``warm`` (its first TreeSHAP call allocates caches) when it needs one."""
+    batch_threads = batch_threads or os.cpu_count() or 1
+    batch_booster = None
+    if batch_threads != threads:
+        batch_booster = booster.copy()
+        batch_booster.set_param({"nthread": batch_threads})
+        batch_booster.predict(warm, pred_contribs=True, validate_features=False)
+    return ScoringThreads(booster, threads, batch_booster, batch_threads)
+
+
+@dataclass(frozen=True)
 class ServedModel:
-    """One loaded, verified model version and what ``/metadata`` says about it."""
+    """One loaded, verified model version, what ``/metadata`` says about it, the lookup tables
+    scoring derives from it, and the thread settings it is scored with (``scoring``)."""
 
     model: ScoringModel
     name: str
@@ -49,11 +88,9 @@ class ServedModel:
     metrics: dict[str, float]
     tags: dict[str, str]
     loaded_at: float
+    scoring: ScoringThreads
     feature_index: dict[str, int] = field(default_factory=dict)
     descriptions: tuple[str, ...] = ()
-    threads: int | None = None
-    batch_booster: xgb.Booster | None = None
-    batch_threads: int = 1
     paths: tree_paths.TreePaths | None = None  # leaf-path margins and fast reason codes
 
     @property
@@ -61,16 +98,8 @@ class ServedModel:
         return self.model.spec.names
 
     def booster_for(self, n_rows: int) -> tuple[xgb.Booster, int]:
-        """The booster and thread count for a request of ``n_rows``.
-
-        XGBoost's thread count is a booster parameter, so a large batch gets its own copy of
-        the booster with more threads rather than changing the one small requests share: at
-        one row an OpenMP team costs more in barrier waits than it saves, at thousands of rows
-        it halves TreeSHAP (benchmarks/RESULTS.md, "Scoring API").
-        """
-        if self.batch_booster is not None and n_rows >= PARALLEL_MIN_ROWS:
-            return self.batch_booster, self.batch_threads
-        return self.model.booster, self.threads or 0
+        """The booster and thread count for a request of ``n_rows`` (``ScoringThreads``)."""
+        return self.scoring.booster_for(n_rows)
 
 
 def load_served_model(
@@ -91,12 +120,7 @@ def load_served_model(
     model.predict_pd(warm)  # first prediction allocates XGBoost's caches: pay it here
     dm = xgb.DMatrix(warm, nthread=threads or 0)  # as scoring.contributions builds it
     model.booster.predict(dm, pred_contribs=True, validate_features=False)
-    batch_threads = batch_threads or os.cpu_count() or 1
-    batch_booster = None
-    if batch_threads != threads:
-        batch_booster = model.booster.copy()
-        batch_booster.set_param({"nthread": batch_threads})
-        batch_booster.predict(dm, pred_contribs=True, validate_features=False)
+    scoring = scoring_threads(model.booster, threads, batch_threads, dm)
     return ServedModel(
         model=model,
         name=info.name,
@@ -108,11 +132,9 @@ def load_served_model(
         metrics=dict(info.metrics),
         tags={k: v for k, v in info.tags.items() if not k.startswith("metric.")},
         loaded_at=time.time(),
+        scoring=scoring,
         feature_index={n: i for i, n in enumerate(names)},
         descriptions=tuple(f.description for f in model.spec.features),
-        threads=threads,
-        batch_booster=batch_booster,
-        batch_threads=batch_threads,
         paths=tree_paths.build(model.booster),
     )
 

@@ -89,7 +89,7 @@ class ServingSettings(BaseModel):
         description="Freed heap the process may keep for reuse instead of returning it to the "
         "kernel (glibc only; 0 leaves malloc's defaults). Large batches then stop paying for "
         "fresh, zeroed pages on every request: ~10 % of a 10,000-row request's latency "
-        "(serving/memory.py).",
+        "(serving/fastpath/memory.py).",
     )
 
     @classmethod

@@ -10,9 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from creditrisk_assets.features import features_for_records
-from creditrisk_assets.features import serving_sessions as sessions
-from creditrisk_assets.resources import Warehouse
+from creditrisk_assets.serving import feature_sessions as sessions
+from creditrisk_assets.serving.feature_sessions import features_for_records
 
 
 def test_concurrent_calls_get_the_answers_of_sequential_ones(
@@ -21,11 +20,10 @@ def test_concurrent_calls_get_the_answers_of_sequential_ones(
     monkeypatch.setenv("CREDITRISK_FEATURE_SESSIONS", "3")
     monkeypatch.setattr(sessions, "_POOLS", {})
     app = raw_frames["application_train"].head(24)
-    warehouse = Warehouse(catalog_path=None)
 
     def one(i: int) -> pd.DataFrame:
         row = app.iloc[[i]]
-        return features_for_records(warehouse, row, history_of([int(row["SK_ID_CURR"].iloc[0])]))
+        return features_for_records(row, history_of([int(row["SK_ID_CURR"].iloc[0])]))
 
     sequential = [one(i) for i in range(len(app))]
     with ThreadPoolExecutor(6) as pool:
@@ -69,7 +67,7 @@ def test_a_session_that_fails_to_start_frees_its_slot(monkeypatch) -> None:
 def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, history_of) -> None:
     """Inputs are swapped under a prepared query: each call sees only its own records, and the
     session holds no request's rows once the call is over (or has failed)."""
-    from creditrisk_assets.features.compute import records_to_arrow
+    from creditrisk_assets.serving.feature_inputs import records_to_arrow
 
     session = sessions.ServingSession()
     app = raw_frames["application_train"]

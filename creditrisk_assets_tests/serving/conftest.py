@@ -22,11 +22,12 @@ import uvicorn
 import xgboost as xgb
 
 from creditrisk_assets.features.catalog import build_spec
-from creditrisk_assets.features.compute import SQL_FILES, features_for_records
+from creditrisk_assets.features.sql_files import SQL_FILES
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 from creditrisk_assets.resources import ModelRegistry, Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 from creditrisk_assets.serving import ServingSettings, create_app
+from creditrisk_assets.serving.feature_sessions import features_for_records
 
 TRAIN_APPLICANTS = 600
 
@@ -104,8 +105,7 @@ def training_frame(
     app = snapshot_records["application_train"].head(TRAIN_APPLICANTS)
     ids = app["SK_ID_CURR"].tolist()
     records = read_records_subset(snapshot_records, ids)
-    wh = Warehouse(catalog_path=None)
-    feats = features_for_records(wh, app, {t: records[t] for t in HISTORY_TABLES})
+    feats = features_for_records(app, {t: records[t] for t in HISTORY_TABLES})
     feats = feats.loc[ids]
     return feats, app["TARGET"].to_numpy()
 

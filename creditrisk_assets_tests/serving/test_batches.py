@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditrisk_assets.serving import batches, fastpath, scoring
+from creditrisk_assets.serving import scoring
 from creditrisk_assets.serving.champion import load_served_model
+from creditrisk_assets.serving.fastpath import batches
+from creditrisk_assets.serving.fastpath import reader as fastpath
 
 
 @pytest.fixture(scope="module")

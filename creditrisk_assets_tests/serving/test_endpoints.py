@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditrisk_assets.features.compute import features_for_records
 from creditrisk_assets.modeling.policy import DecisionPolicy
-from creditrisk_assets.resources import Warehouse
+from creditrisk_assets.serving.feature_sessions import features_for_records
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,7 @@ def test_score_uses_the_pipeline_sql(client, applicant_payload, snapshot_records
         t: pd.DataFrame([r for a in payload["applicants"] for r in a["history"][t]])
         for t in payload["applicants"][0]["history"]
     }
-    feats = features_for_records(Warehouse(catalog_path=None), app, history).loc[ids]
+    feats = features_for_records(app, history).loc[ids]
     np.testing.assert_allclose(
         [p["pd"] for p in preds], local_champion.predict_pd(feats), rtol=1e-6
     )

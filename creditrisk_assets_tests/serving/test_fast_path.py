@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditrisk_assets.serving import fastpath
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import load_served_model
+from creditrisk_assets.serving.fastpath import reader as fastpath
 
 
 def _read_large(body: bytes, index: dict[str, int], max_rows: int):

@@ -1,4 +1,4 @@
-"""glibc malloc tuning of the API process (serving/memory.py)."""
+"""glibc malloc tuning of the API process (serving/fastpath/memory.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ glibc_only = pytest.mark.skipif(
 _PROBE = textwrap.dedent(
     """
     import ctypes, sys
-    from creditrisk_assets.serving import memory
+    from creditrisk_assets.serving.fastpath import memory
 
     class MallInfo2(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in (

@@ -1,4 +1,4 @@
-"""Leaf-path margins and Saabas attributions (serving/tree_paths.py) against XGBoost's own."""
+"""Leaf-path margins and Saabas attributions (fastpath/tree_paths.py) against XGBoost's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from creditrisk_assets.serving import scoring, tree_paths
+from creditrisk_assets.serving import scoring
 from creditrisk_assets.serving.champion import load_served_model
+from creditrisk_assets.serving.fastpath import tree_paths
 
 
 @pytest.fixture(scope="module")

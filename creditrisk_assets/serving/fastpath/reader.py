@@ -5,9 +5,10 @@ Pydantic validation builds a Python object per value and then NumPy copies them 
 list -> array, measured on the 2-core benchmark machine. Here:
 
 - large ``columns`` + ``data`` bodies go through simdjson (``plan_large``, then
-  ``LargeBody.matrix`` per chunk, driven by ``batches.py``), which validates the data array as
-  JSON and exports its numbers as one flat float64 buffer without a Python object per value
-  (~0.1 s for 27 MB, against ~0.23 s for Arrow's JSON reader on two threads);
+  ``LargeBody.matrix`` per chunk, driven by ``batches.py``; the byte-level work is in
+  ``json_rows.py``), which validates the data array as JSON and exports its numbers as one
+  flat float64 buffer without a Python object per value (~0.1 s for 27 MB, against ~0.23 s for
+  Arrow's JSON reader on two threads);
 - everything else (one row, ``rows`` objects, and large bodies the simdjson reader refused)
   goes through ``orjson`` with a type check (``parse``).
 
@@ -20,18 +21,12 @@ and the model stays the single, documented definition of a valid request.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, get_args
 
 import numpy as np
 import orjson
-import simdjson
 
 from creditrisk_assets.serving.api_models import (
     INT64_MAX,
@@ -39,6 +34,7 @@ from creditrisk_assets.serving.api_models import (
     ROW_ID_MAX_CHARS,
     RequestedReasons,
 )
+from creditrisk_assets.serving.fastpath.json_rows import array_end, number_rows, row_chunks
 
 #: Bodies at least this large (bytes) try the simdjson reader; below it orjson is quicker.
 LARGE_MIN_BYTES = 1 << 20
@@ -47,9 +43,6 @@ _METHODS = frozenset(get_args(RequestedReasons))
 _NUMBER_TYPES = frozenset({float, int, type(None)})
 _DATA_KEY = re.compile(rb'"data"\s*:\s*\[')
 _ANY_DATA_KEY = re.compile(rb'"data"\s*:')
-#: What ``null`` is rewritten to before simdjson exports the numbers (it exports numbers only).
-#: Same length, so the rewrite is one pass; far beyond float32, so no valid request has it.
-_NULL, _NULL_STANDIN = b"null", b"1e99"
 
 
 @dataclass(frozen=True)
@@ -155,7 +148,7 @@ class LargeBody:
         """The chunk's rows as the model's float32 matrix, or ``None`` if only the pydantic path
         can judge them. The caller checks that the chunks' rows add up to ``rows``."""
         try:
-            values = _number_rows(chunk, len(self.columns))
+            values = number_rows(chunk, len(self.columns))
             return None if values is None else _matrix(values, self.columns, index)
         except (ValueError, TypeError):
             return None
@@ -179,7 +172,7 @@ def _plan_large(
     if found is None:
         return None
     start = found.end() - 1  # the data array's '['
-    end = _array_end(body, start)
+    end = array_end(body, start)
     if end is None or _ANY_DATA_KEY.search(body, end) is not None:
         return None  # a second "data" key: let pydantic decide which one counts
     # The rest of the document with the array replaced by null must be the small JSON object
@@ -203,108 +196,4 @@ def _plan_large(
     ids = _ids(rest.get("ids"), rows)
     if ids is False:
         return None
-    return LargeBody(columns, ids, reasons, rows, _chunks(array, -(-rows // chunk_rows)))
-
-
-def _chunks(array: bytes, parts: int) -> list[bytes]:
-    """``[r1, r2, ...]`` cut after the ``],`` nearest each ``1/parts`` of its length, each piece
-    re-wrapped in brackets. A cut can only fall inside a row if rows nest, which the row count
-    catches; a body with no ``],`` at all (``] ,`` say) stays one chunk."""
-    end = len(array) - 1  # the closing ']'
-    cuts = [1]
-    for k in range(1, parts):
-        cut = array.find(b"],", 1 + (end - 1) * k // parts, end)
-        if cut == -1:
-            break
-        if cut + 2 > cuts[-1]:
-            cuts.append(cut + 2)
-    cuts.append(end + 1)
-    view = memoryview(array)
-    return [b"".join((b"[", view[a : b - 1], b"]")) for a, b in pairwise(cuts)]
-
-
-def _array_end(body: bytes, start: int) -> int | None:
-    """Index just past the ``]`` closing the array of number rows that opens at ``start``.
-
-    Rows are flat (numbers and nulls), so the array ends at a ``]]``. It is looked for from the
-    end of the body: ``data`` usually comes last, and a forward search through 27 MB with a
-    ``]`` every row took ~23 ms. If a later ``]]`` exists (inside a string, say), the array
-    taken is too long and the checks on both parts fail, so the caller falls back.
-    """
-    close = body.rfind(b"]]", start)
-    return None if close == -1 else close + 2
-
-
-def _number_rows(array: bytes, width: int) -> np.ndarray | None:
-    """Parse ``[[..], [..], ...]`` (rows of numbers and nulls) into a float64 (rows x width)
-    array with NaN for null, or ``None`` if it is anything else.
-
-    simdjson validates the whole array as JSON (number grammar included) and exports every
-    number it holds, however deeply nested, as one flat buffer; so the checks are: every row
-    ``width`` long, as many numbers as that makes, and as many stand-ins among them as there
-    were nulls in the text (no client-sent 1e99 taken for a null); every ``n`` in the text
-    must start a ``null``. Nesting is the caller's check (rows against the count of ``[``).
-    """
-    patched = _nulls_to_standins(array)
-    if patched is None:
-        return None
-    text, nulls = patched
-    with _parser() as parser:
-        doc = parser.parse(text)
-        try:
-            if not isinstance(doc, simdjson.Array):
-                return None
-            rows = len(doc)
-            if not all(isinstance(r, simdjson.Array) and len(r) == width for r in doc):
-                return None
-            values = np.frombuffer(doc.as_buffer(of_type="d"), dtype=np.float64)
-        finally:
-            del doc  # a parser is only reused once no document of its own is alive
-    if rows == 0 or values.size != rows * width:
-        return None
-    if nulls:
-        standins = values == float(_NULL_STANDIN)
-        if int(standins.sum()) != nulls:
-            return None
-        values = np.where(standins, np.nan, values)
-    return values.reshape(rows, width)
-
-
-def _nulls_to_standins(array: bytes) -> tuple[bytearray | bytes, int] | None:
-    """The text with every ``null`` overwritten by the stand-in, and how many there were;
-    ``None`` if an ``n`` starts anything but ``null`` (only a string could, and strings are not
-    numbers). Done in place on one copy: ``bytes.replace`` took ~2 ms per 3 MB chunk."""
-    text = np.frombuffer(array, dtype=np.uint8)
-    at = np.flatnonzero(text == _NULL[0])
-    if not at.size:
-        return array, 0
-    if at[-1] + len(_NULL) > len(text):
-        return None
-    for k in range(1, len(_NULL)):
-        if not (text[at + k] == _NULL[k]).all():
-            return None
-    patched = bytearray(array)
-    out = np.frombuffer(patched, dtype=np.uint8)
-    for k, byte in enumerate(_NULL_STANDIN):
-        out[at + k] = byte
-    return patched, int(at.size)
-
-
-_PARSERS: list[simdjson.Parser] = []
-_PARSERS_LOCK = threading.Lock()
-_KEEP_PARSERS = os.cpu_count() or 1
-
-
-@contextmanager
-def _parser() -> Iterator[simdjson.Parser]:
-    """A simdjson parser, reused across requests: a fresh one spends ~40 ms growing its buffers
-    to a 27 MB body. At most one is kept per core (each holds buffers sized to its largest
-    body); callers beyond that get a throw-away one."""
-    with _PARSERS_LOCK:
-        parser = _PARSERS.pop() if _PARSERS else simdjson.Parser()
-    try:
-        yield parser
-    finally:
-        with _PARSERS_LOCK:
-            if len(_PARSERS) < _KEEP_PARSERS:
-                _PARSERS.append(parser)
+    return LargeBody(columns, ids, reasons, rows, row_chunks(array, -(-rows // chunk_rows)))

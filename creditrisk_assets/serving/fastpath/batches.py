@@ -4,7 +4,7 @@ For 10,000 rows x 334 features the request's work is ~0.06-0.1 s of JSON parsing
 the GIL, ~0.1 s of XGBoost and leaf-path products (``tree_paths.py``), which mostly do not, and
 ~0.03 s of building the response rows (measured on the 2-core benchmark machine). Rather than
 one after the other, the body is cut into chunks of ``CHUNK_ROWS`` rows
-(``fastpath.plan_large``), each parsed chunk goes to a worker that scores it on one XGBoost
+(``reader.plan_large``), each parsed chunk goes to a worker that scores it on one XGBoost
 thread and builds its rows, and the request thread parses the next chunk meanwhile
 (benchmarks/RESULTS.md, "Scoring API", has a timeline of one request).
 
@@ -19,8 +19,9 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from creditrisk_assets.serving import fastpath, scoring
+from creditrisk_assets.serving import scoring
 from creditrisk_assets.serving.champion import ServedModel
+from creditrisk_assets.serving.fastpath import reader
 
 #: Rows per chunk: small enough that the first one is scored early, large enough that the
 #: per-call costs of simdjson and XGBoost stay small (8 chunks for 10,000 rows).
@@ -38,7 +39,7 @@ def predict_large(
 ) -> list[dict[str, Any]] | None:
     """Predictions for a large ``columns`` + ``data`` body, or ``None`` if the fast path does
     not take it (the caller then parses it with the pydantic model)."""
-    plan = fastpath.plan_large(body, served.feature_index, max_rows, CHUNK_ROWS)
+    plan = reader.plan_large(body, served.feature_index, max_rows, CHUNK_ROWS)
     if plan is None:
         return None
     method = scoring.reason_method(plan.reasons, plan.rows, exact_reasons_max_rows)

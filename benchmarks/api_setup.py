@@ -1,0 +1,157 @@
+"""Setup of the scoring API benchmark (``bench_api.py``), none of it timed: a synthetic
+snapshot, its features through ``features_for_records`` (the serving SQL path), a champion
+trained with ``train_model`` and default ``TrainParams``, registered in a throw-away MLflow
+store, and the uvicorn server process that ``make serve`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+from api_load import HOST
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = "2026-11-01"
+
+
+def _records(snapshot_dir: Path) -> dict[str, pd.DataFrame]:
+    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+
+    dtypes = {"int": "Int64", "float": "float64", "str": "object"}
+    return {
+        name: pd.read_csv(
+            snapshot_dir / table_spec(name).file,
+            dtype={c.name: dtypes[c.dtype] for c in table_spec(name).columns},
+        )
+        for name in ("application_train", *HISTORY_TABLES)
+    }
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in frame.to_dict(orient="records")
+    ]
+
+
+def build_champion(work: Path, applicants: int) -> dict[str, Any]:
+    """Snapshot -> features (serving SQL) -> trained, registered champion; returns the setup."""
+    from creditrisk_assets.features.catalog import build_spec
+    from creditrisk_assets.features.sql_files import SQL_FILES
+    from creditrisk_assets.modeling.training import TrainParams, train_model
+    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+    from creditrisk_assets.serving.feature_sessions import features_for_records
+    from creditrisk_assets.synthetic import generate_snapshot
+
+    cache = work / f"setup-{applicants}"
+    if (cache / "setup.json").exists():
+        return _register(work, cache, json.loads((cache / "setup.json").read_text()))
+    snap = work / f"snapshot-{applicants}"
+    if not (snap / "application_train.csv").exists():
+        generate_snapshot(snap, snapshot=SNAPSHOT, applicants=applicants, seed=7)
+    records = _records(snap)
+    app = records["application_train"]
+    t = time.perf_counter()
+    feats = features_for_records(app, {n: records[n] for n in HISTORY_TABLES})
+    print(f"features for {len(app)} applicants via the serving SQL: {time.perf_counter() - t:.1f}s")
+    spec = build_spec(["SK_ID_CURR", *feats.columns], SQL_FILES)
+    frame = feats.reset_index().merge(app[["SK_ID_CURR", "TARGET"]], on="SK_ID_CURR")
+    t = time.perf_counter()
+    result = train_model(frame, spec, TrainParams(), partition=SNAPSHOT)
+    trees = result.best_iteration + 1
+    took = time.perf_counter() - t
+    print(f"champion: {trees} trees, {len(spec.names)} features, trained in {took:.1f}s")
+    shutil.rmtree(cache, ignore_errors=True)
+    result.model.save(cache / "model")
+    # One applicant with about 50 history records, in the /score request shape.
+    counts = pd.Series(0, index=app["SK_ID_CURR"])
+    for name in HISTORY_TABLES:
+        if "SK_ID_CURR" in records[name].columns:
+            counts = counts.add(records[name]["SK_ID_CURR"].value_counts(), fill_value=0)
+    counts = counts.reindex(app["SK_ID_CURR"])  # history also covers application_test ids
+    sk_id = int((counts - 50).abs().idxmin())
+    bureau = records["bureau"][records["bureau"]["SK_ID_CURR"] == sk_id]
+    history = {}
+    for name in HISTORY_TABLES:
+        f = records[name]
+        rows = (
+            f[f["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
+            if name == "bureau_balance"
+            else f[f["SK_ID_CURR"] == sk_id]
+        )
+        history[name] = _json_rows(rows)
+    app_cols = table_spec("application_test").column_names
+    applicant = {
+        "application": _json_rows(app[app["SK_ID_CURR"] == sk_id][app_cols])[0],
+        "history": history,
+    }
+    feats[spec.names].to_parquet(cache / "features.parquet")
+    setup = {
+        "trees": trees,
+        "n_features": len(spec.names),
+        "applicant": applicant,
+        "history_records": sum(len(v) for v in history.values()),
+    }
+    (cache / "setup.json").write_text(json.dumps(setup))
+    return _register(work, cache, setup)
+
+
+def _register(work: Path, cache: Path, setup: dict[str, Any]) -> dict[str, Any]:
+    """Register the cached champion in a fresh MLflow store; add the feature rows."""
+    from creditrisk_assets.modeling.scoring_model import artifact_checksum
+    from creditrisk_assets.resources import ModelRegistry
+
+    state = work / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    uri = f"sqlite:///{state / 'mlflow.db'}"
+    registry = ModelRegistry(tracking_uri=uri, artifact_root=str(state / "artifacts"))
+    folder = cache / "model"
+    with registry.candidate_run("bench-api") as run:
+        info = registry.register(run, folder, artifact_checksum(folder), {"partition": SNAPSHOT})
+    registry.set_alias("champion", info.version)
+    rows = _json_rows(pd.read_parquet(cache / "features.parquet"))
+    return {**setup, "state": state, "uri": uri, "feature_rows": rows}
+
+
+def start_server(setup: dict[str, Any]) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "CREDITRISK_HOME": str(setup["state"]),
+        "MLFLOW_TRACKING_URI": setup["uri"],
+        "CREDITRISK_API_POLL_SECONDS": "300",
+        "CREDITRISK_API_MAX_BODY_BYTES": str(128 * 1024 * 1024),  # 10k `rows` objects: ~70 MB
+    }
+    env.pop("CREDITRISK_API_KEY", None)
+    cmd = [
+        sys.executable, "-m", "uvicorn", "--factory",
+        "creditrisk_assets.serving.app:create_app",
+        "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    url = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("uvicorn exited during start-up")
+        time.sleep(0.25)
+    proc.terminate()
+    raise RuntimeError("server not ready within 120 s")

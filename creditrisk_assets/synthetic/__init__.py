@@ -17,8 +17,8 @@ Sizes: ``applicants`` is the number of ``application_train`` rows; ``application
 about 15.9 % as many (Kaggle's ratio 48,744 / 307,511); history tables cover both, with Kaggle's
 per-applicant cardinalities (not every applicant has every table).
 
-Determinism: the same (seed, snapshot, applicants, drift) gives byte-identical files. Random
-streams come from ``SeedSequence([seed, snapshot ordinal, chunk index, stream])``.
+Determinism: the same (seed, snapshot, applicants, drift, lineage) gives byte-identical files.
+Random streams come from ``SeedSequence([seed, snapshot ordinal, chunk index, stream])``.
 
 Drift (0..1) models a changed population, for the monitoring and retraining paths. Random draws
 are the same as without drift; only these transforms move, linearly in ``drift`` (constants in
@@ -39,12 +39,19 @@ Measured PSI (deciles) of each named column against drift 0: about 0.09 at drift
 so drift 1 is a "significant" shift by the usual PSI > 0.25 rule for the scores and income.
 
 History tables are not drifted.
+
+Outcomes that mature (``earlier``, ``overlap``, ``lag_days``): a snapshot generated with the list
+of its lineage's earlier snapshots takes ids after theirs, and its ``application_train`` also
+holds a share of their test applicants, with the history rows and the ``TARGET`` they were
+generated with (see :mod:`.maturity`). Those rows come first (their ids are lower), then the
+snapshot's own ``applicants``; the oracle covers them too.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import cache
 from pathlib import Path
@@ -54,29 +61,28 @@ import numpy as np
 from creditrisk_assets.schema import RAW_TABLES, table_specs
 from creditrisk_assets.synthetic._common import Cat, Column
 from creditrisk_assets.synthetic.chunk import Chunk, build_chunk, target_draws
+from creditrisk_assets.synthetic.layout import KeyCounters, chunk_spans, n_test_rows
+from creditrisk_assets.synthetic.maturity import (
+    Matured,
+    PriorSnapshot,
+    check_lineage,
+    first_ids,
+    is_mature,
+    matured_chunks,
+)
 from creditrisk_assets.synthetic.signal import calibrate, true_pd
 from creditrisk_assets.synthetic.writer import TableWriter, write_text_atomic
 
-__all__ = ["ORACLE_FILE", "generate_snapshot", "n_test_rows"]
+__all__ = ["ORACLE_FILE", "PriorSnapshot", "generate_snapshot", "n_test_rows"]
 
 ORACLE_FILE = "oracle_true_pd.csv"
 #: Applicants (train + test) generated together; fixed so output never depends on memory.
 CHUNK_APPLICANTS = 25_000
-#: Kaggle's application_test / application_train row ratio.
-TEST_RATIO = 48_744 / 307_511
-FIRST_SK_ID_CURR = 100_002
-FIRST_SK_ID_BUREAU = 5_000_000
-FIRST_SK_ID_PREV = 1_000_001
 #: The intercept is calibrated once per process on a fixed pilot population (its own seed,
 #: date and chunk stream; drift 0), so every snapshot shares it: the expected default rate is the
 #: same for any seed, and small snapshots do not pay for a pilot each.
 PILOT_APPLICANTS = 8_000
 PILOT_SEED, PILOT_SNAPSHOT, PILOT_CHUNK = 0, "2000-01-01", 2**32 - 1
-
-
-def n_test_rows(applicants: int) -> int:
-    """Rows of application_test for ``applicants`` rows of application_train."""
-    return round(applicants * TEST_RATIO)
 
 
 @cache
@@ -88,10 +94,31 @@ def intercept() -> float:
     return calibrate(pilot.scores)
 
 
-def _test_positions(lo: int, hi: int, total: int, n_test: int) -> np.ndarray:
-    """Whether global positions lo..hi-1 are test applicants: evenly interleaved, exact count."""
-    pos = np.arange(lo, hi, dtype=np.int64)
-    return (pos + 1) * n_test // total > pos * n_test // total
+def _check(applicants: int, drift: float, seed: int, overlap: float, lag_days: int) -> None:
+    if applicants < 1:
+        raise ValueError("applicants must be at least 1")
+    if not 0.0 <= drift <= 1.0:
+        raise ValueError("drift must be between 0 and 1")
+    if seed < 0:
+        raise ValueError("seed must be non-negative")
+    if not 0.0 <= overlap <= 1.0:
+        raise ValueError("overlap must be between 0 and 1")
+    if lag_days < 0:
+        raise ValueError("lag_days must be non-negative")
+
+
+def _own_chunks(
+    seed: int, snapshot: str, applicants: int, drift: float, first_id: int, keys: KeyCounters
+) -> Iterator[Matured]:
+    """The snapshot's own applicants, chunk by chunk (``keys`` advanced as each is made)."""
+    base = intercept()
+    for span in chunk_spans(applicants, CHUNK_APPLICANTS, first_id):
+        ids, is_test = span.sk_id_curr, span.is_test
+        chunk = build_chunk(seed, snapshot, span.index, ids, is_test, drift, keys.bureau, keys.prev)
+        keys.advance(chunk.n_bureau, chunk.n_previous)
+        pd_ = true_pd(chunk.scores, base, drift)
+        target = (target_draws(seed, snapshot, span.index, len(ids)) < pd_).astype(np.int64)
+        yield Matured(snapshot, chunk, target, pd_)
 
 
 def generate_snapshot(
@@ -101,26 +128,38 @@ def generate_snapshot(
     drift: float = 0.0,
     seed: int = 7,
     progress: bool = False,
+    *,
+    earlier: Sequence[PriorSnapshot] = (),
+    overlap: float = 1.0,
+    lag_days: int = 0,
 ) -> dict:
     """Write one synthetic snapshot into ``out_dir``; returns a summary with per-file rows and md5.
 
     ``snapshot`` is a ``YYYY-MM-DD`` date (it seeds the draws); ``applicants`` the number of
-    application_train rows; ``drift`` in [0, 1] (see the module docstring); ``seed`` any
-    non-negative int. Existing files of the same names are replaced, atomically per file.
+    application_train rows of its own applicants; ``drift`` in [0, 1] (see the module
+    docstring); ``seed`` any non-negative int. ``earlier`` lists *every* earlier snapshot of the
+    lineage (generated with the same seed; it fixes where this snapshot's ids start), ``overlap``
+    in [0, 1] is the share of a matured snapshot's test applicants labelled here, ``lag_days``
+    how much older a snapshot must be for its outcomes to have matured (see :mod:`.maturity`).
+    Existing files of the same names are replaced, atomically per file.
     """
-    if applicants < 1:
-        raise ValueError("applicants must be at least 1")
-    if not 0.0 <= drift <= 1.0:
-        raise ValueError("drift must be between 0 and 1")
-    if seed < 0:
-        raise ValueError("seed must be non-negative")
+    _check(applicants, drift, seed, overlap, lag_days)
+    lineage = check_lineage(snapshot, earlier)
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     specs = table_specs()
-    n_test = n_test_rows(applicants)
-    total = applicants + n_test
     base = intercept()
+    starts = first_ids(lineage)
+    mature = [p for p in lineage if is_mature(p, snapshot, lag_days)]
+    keys = KeyCounters()
+
+    def work() -> Iterator[Matured]:
+        """Matured rows first (their ids are the lower ones), then the snapshot's own."""
+        for prior, first in zip(lineage, starts, strict=False):
+            if prior in mature:
+                yield from matured_chunks(seed, prior, first, overlap, CHUNK_APPLICANTS, base, keys)
+        yield from _own_chunks(seed, snapshot, applicants, drift, starts[-1], keys)
 
     writers = {
         t: TableWriter(
@@ -133,37 +172,33 @@ def generate_snapshot(
     writers["oracle"] = TableWriter(
         out / ORACLE_FILE, ["SK_ID_CURR", "TRUE_PD"], {"SK_ID_CURR": "int", "TRUE_PD": "float"}
     )
-    defaults = 0
+    own = {"defaults": 0}
+    matured = {"rows": 0, "defaults": 0, "pd_sum": 0.0}
     # One background thread writes chunk k while the main thread generates chunk k + 1: Arrow's
     # formatting and numpy both release the GIL, so the two cores overlap. At most two chunks
     # are in memory; each file is still appended in chunk order, so the bytes do not change.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthetic-writer")
     pending: Future[None] | None = None
     try:
-        next_bureau, next_prev = FIRST_SK_ID_BUREAU, FIRST_SK_ID_PREV
-        n_chunks = -(-total // CHUNK_APPLICANTS)
-        for index in range(n_chunks):
-            lo, hi = index * CHUNK_APPLICANTS, min(total, (index + 1) * CHUNK_APPLICANTS)
-            ids = FIRST_SK_ID_CURR + np.arange(lo, hi, dtype=np.int64)
-            is_test = _test_positions(lo, hi, total, n_test)
-            chunk = build_chunk(seed, snapshot, index, ids, is_test, drift, next_bureau, next_prev)
-            next_bureau += chunk.n_bureau
-            next_prev += chunk.n_previous
-            pd_ = true_pd(chunk.scores, base, drift)
-            target = (target_draws(seed, snapshot, index, len(ids)) < pd_).astype(np.int64)
-            defaults += int(target[~is_test].sum())
+        for item in work():
+            if item.source == snapshot:
+                own["defaults"] += int(item.target[~item.chunk.is_test].sum())
+            else:
+                matured["rows"] += len(item.target)
+                matured["defaults"] += int(item.target.sum())
+                matured["pd_sum"] += float(item.pd.sum())
             if pending is not None:
                 pending.result()
-            pending = pool.submit(_write_chunk, writers, chunk, target, pd_)
-            del chunk
+            pending = pool.submit(_write_chunk, writers, item.chunk, item.target, item.pd)
             if progress:
-                elapsed = time.perf_counter() - started
+                what = "own" if item.source == snapshot else f"matured from {item.source}"
                 print(
-                    f"[synthetic] chunk {index + 1}/{n_chunks}: applicants {hi:,}/{total:,}, "
-                    f"{elapsed:.1f}s",
+                    f"[synthetic] {what}: {len(item.target):,} applicants, "
+                    f"{time.perf_counter() - started:.1f}s",
                     file=sys.stderr,
                     flush=True,
                 )
+            del item
         if pending is not None:
             pending.result()
         digests = {name: w.close() for name, w in writers.items()}
@@ -184,16 +219,26 @@ def generate_snapshot(
     write_text_atomic(
         out / "MD5SUMS", "".join(f"{info['md5']}  {name}\n" for name, info in files.items())
     )
+    n_matured = matured["rows"]
     return {
         "snapshot": snapshot,
         "seed": seed,
         "applicants": applicants,
-        "test_applicants": n_test,
+        "test_applicants": n_test_rows(applicants),
         "drift": drift,
         "files": files,
         "oracle": {"file": ORACLE_FILE, "rows": writers["oracle"].rows, "md5": digests["oracle"]},
-        "target_rate": defaults / applicants,
+        "target_rate": own["defaults"] / applicants,
         "intercept": base,
+        "first_sk_id_curr": starts[-1],
+        "matured": {
+            "from": [p.snapshot for p in mature],
+            "overlap": overlap,
+            "lag_days": lag_days,
+            "rows": n_matured,
+            "target_rate": matured["defaults"] / n_matured if n_matured else None,
+            "mean_true_pd": matured["pd_sum"] / n_matured if n_matured else None,
+        },
         "seconds": round(time.perf_counter() - started, 3),
     }
 

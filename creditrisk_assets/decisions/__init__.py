@@ -1,0 +1,49 @@
+"""The decision log: every decision the platform makes, recorded for audit and backtests.
+
+* :mod:`.record`: the record schema (:data:`DECISION_SCHEMA`) and :func:`decision_table`, which
+  builds a batch of records column-wise;
+* :mod:`.sinks`: :class:`ParquetDecisionSink` (the lake, by day; embedded default) and
+  :class:`PostgresDecisionSink` (production profile);
+* :mod:`.buffer`: :class:`DecisionBuffer`, the bounded in-process buffer the API writes through;
+* :mod:`.catalog`: the DuckDB ``decision_log`` view over the Parquet log and
+  :func:`decisions_by_version`.
+
+Configuration comes in as constructor arguments; the settings module wires them.
+"""
+
+from creditrisk_assets.decisions.buffer import DecisionBuffer, DecisionLogUnavailable
+from creditrisk_assets.decisions.catalog import (
+    create_decision_log_view,
+    decisions_by_version,
+    log_glob,
+)
+from creditrisk_assets.decisions.record import (
+    CHANNELS,
+    DECISION_SCHEMA,
+    decision_table,
+    feature_rows_json,
+    inputs_hash,
+    new_decision_ids,
+)
+from creditrisk_assets.decisions.sinks import (
+    DecisionSink,
+    ParquetDecisionSink,
+    PostgresDecisionSink,
+)
+
+__all__ = [
+    "CHANNELS",
+    "DECISION_SCHEMA",
+    "DecisionBuffer",
+    "DecisionLogUnavailable",
+    "DecisionSink",
+    "ParquetDecisionSink",
+    "PostgresDecisionSink",
+    "create_decision_log_view",
+    "decision_table",
+    "decisions_by_version",
+    "feature_rows_json",
+    "inputs_hash",
+    "log_glob",
+    "new_decision_ids",
+]

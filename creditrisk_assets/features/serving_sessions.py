@@ -28,6 +28,7 @@ from creditrisk_assets.features.compute import (
 )
 from creditrisk_assets.resources.warehouse import Warehouse, read_sql, sql_files
 from creditrisk_assets.schema import HISTORY_TABLES
+from creditrisk_assets.serving.settings import ServingSettings
 
 #: Columns of the store query that are not features.
 _NOT_FEATURES = ("SK_ID_CURR", "TARGET")
@@ -162,7 +163,7 @@ _POOLS_LOCK = threading.Lock()
 
 def pool_size() -> int:
     """Sessions per process: ``CREDITRISK_FEATURE_SESSIONS``, else one per core."""
-    return int(os.environ.get("CREDITRISK_FEATURE_SESSIONS") or os.cpu_count() or 1)
+    return ServingSettings.from_env().feature_sessions or os.cpu_count() or 1
 
 
 def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:

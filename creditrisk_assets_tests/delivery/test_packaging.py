@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_direct_dependencies_are_pinned_and_in_the_lock() -> None:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
     lock = {
         line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
         for line in (ROOT / "requirements.lock").read_text().splitlines()

@@ -20,12 +20,10 @@ RUN groupadd --system app && useradd --system --gid app --create-home --home-dir
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY sql ./sql
 COPY workspace.yaml ./
 COPY deploy ./deploy
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    CREDITRISK_SQL_DIR=/app/sql \
     CREDITRISK_HOME=/home/app/state \
     DAGSTER_HOME=/home/app/dagster
 RUN mkdir -p /home/app/dagster /home/app/state \

@@ -77,7 +77,8 @@ def main() -> None:
     csv_bytes = sum(p.stat().st_size for p in folder.glob("*.csv"))
 
     args.work.mkdir(parents=True, exist_ok=True)
-    os.environ["CREDITRISK_HOME"] = tempfile.mkdtemp(prefix="state-", dir=args.work)
+    home = Path(tempfile.mkdtemp(prefix="state-", dir=args.work))
+    os.environ["CREDITRISK_HOME"] = str(home)  # for the package, imported below
 
     import dagster as dg
 
@@ -85,7 +86,6 @@ def main() -> None:
     from creditrisk_assets.partitions import register_snapshot
     from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
 
-    home = Path(os.environ["CREDITRISK_HOME"])
     resources = {
         "source": SnapshotSource(kind="landing", landing_dir=str(landing)),
         "lake": Lake(base_uri=str(home / "lake")),

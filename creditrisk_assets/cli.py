@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from creditrisk_assets import config
+from creditrisk_assets import settings
 from creditrisk_assets.ingest.assets import raw_key
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, register_snapshot
 
@@ -25,7 +25,7 @@ WHOLE_GRAPH_JOB = "all_assets"
 
 
 def _instance() -> dg.DagsterInstance:
-    if not os.environ.get("DAGSTER_HOME"):
+    if not settings.dagster_home():
         sys.exit("DAGSTER_HOME is not set (the Makefile sets it to .creditrisk/dagster)")
     return dg.DagsterInstance.get()
 
@@ -52,19 +52,19 @@ def demo(snapshot: str, applicants: int) -> None:
     print("$ " + " ".join(cmd[:-1]) + f" '{cmd[-1]}'", flush=True)
     subprocess.run(cmd, env=env, check=True)
     catalog()
-    home = config.state_dir()
+    home = settings.state_dir()
     print(
         f"""
 Done: snapshot {snapshot} went through the whole graph ({applicants} synthetic applicants).
 
 Where to look
   Dagster UI        make ui            -> http://127.0.0.1:3000 (assets, checks, runs)
-  MLflow UI         .venv/bin/mlflow ui --backend-store-uri {config.mlflow_tracking_uri()}
+  MLflow UI         .venv/bin/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri()}
   Scoring API       make serve         -> http://127.0.0.1:8000/docs
-  Lake (Parquet)    {config.lake_uri()}
+  Lake (Parquet)    {settings.lake_uri()}
   SQL by hand       .venv/bin/python -c "import duckdb; duckdb.connect('{home / "catalog.duckdb"}',
                     read_only=True).sql('FROM features_feature_store LIMIT 5').show()"
-  Plots, reports    {config.reports_dir()}
+  Plots, reports    {settings.reports_dir()}
   State folder      {home}  (delete it to start over: make clean)
 """
     )

@@ -13,9 +13,10 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from creditrisk_assets import settings
 from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, raw_md5s
-from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest, image_tag
+from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
 from creditrisk_assets.deploy.promotion import CHAMPION, promote
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, ModelRegistry
@@ -148,7 +149,7 @@ def deploy_manifest(
         },
     )
     uri = lake.write_json(MANIFEST.to_user_string(), partition, MANIFEST_FILE, manifest)
-    registry.set_version_tags(version, {"deploy_manifest": uri, "image_tag": image_tag()})
+    registry.set_version_tags(version, {"deploy_manifest": uri, "image_tag": settings.image_tag()})
     context.log.info("promoted %s v%s (replaced %s)", info.name, version, change.replaced)
     return dg.MaterializeResult(
         metadata={

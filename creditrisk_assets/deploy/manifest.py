@@ -7,19 +7,14 @@ promoted on, the raw snapshot files it descends from (their MD5s), when, and whi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-IMAGE_TAG_ENV = "CREDITRISK_IMAGE_TAG"
+from creditrisk_assets import settings
+
 MANIFEST_FILE = "deploy_manifest.json"
 MANIFEST_VERSION = 1
-
-
-def image_tag() -> str:
-    """The image the platform runs as (set by the deploy pipeline); 'local' outside one."""
-    return os.environ.get(IMAGE_TAG_ENV, "") or "local"
 
 
 def build_manifest(
@@ -61,6 +56,6 @@ def build_manifest(
             "raw_md5": dict(sorted(raw_md5.items())),
         },
         "promotion": dict(promotion),
-        "image_tag": image_tag(),
+        "image_tag": settings.image_tag(),
         "created_at": created,
     }

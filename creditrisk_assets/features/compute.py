@@ -3,7 +3,7 @@
 Both paths run the same ``sql/features_*.sql`` files over the same named relations
 (``application``, ``bureau``, ``bureau_balance``, ``previous_application``, ``pos_cash_balance``,
 ``installments_payments``, ``credit_card_balance``, and ``category_codes``), so training, batch
-scoring and the API share one definition of every feature (DESIGN invariant 4):
+scoring and the API share one definition of every feature (invariant 4, docs/invariants.md):
 
 - batch: the relations are views over the partition's Parquet; each family is materialized as a
   table (timed, so the asset can report where time goes) and ``feature_store.sql`` joins them;

@@ -11,14 +11,13 @@ application-only snapshot. ``application_train`` is the one table a snapshot mus
 """
 
 # No `from __future__ import annotations`: Dagster reads the context and resource annotations.
-import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
-from creditrisk_assets import config
+from creditrisk_assets import settings
 from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
 from creditrisk_assets.partitions import snapshot_partitions, validate_snapshot_key
@@ -28,7 +27,6 @@ from creditrisk_assets.schema import RAW_TABLES, table_spec
 GROUP = "ingest"
 REQUIRED_TABLES = ("application_train",)
 SIDECAR = "ingest.json"
-SLA_ENV = "CREDITRISK_RAW_SLA_HOURS"
 DEFAULT_SLA_HOURS = 36.0
 
 
@@ -44,13 +42,7 @@ def raw_path(table: str) -> str:
 def raw_freshness_policy() -> dg.FreshnessPolicy:
     """Raw data must be refreshed within the SLA (hours, ``CREDITRISK_RAW_SLA_HOURS``);
     it warns at half the SLA so someone can chase a late feed before it is overdue."""
-    text = os.environ.get(SLA_ENV, str(DEFAULT_SLA_HOURS))
-    try:
-        hours = float(text)
-    except ValueError:
-        raise ValueError(f"{SLA_ENV}={text!r} is not a number of hours") from None
-    if hours <= 0:
-        raise ValueError(f"{SLA_ENV}={text!r} must be a positive number of hours")
+    hours = settings.raw_sla_hours() or DEFAULT_SLA_HOURS
     return dg.FreshnessPolicy.time_window(
         fail_window=timedelta(hours=hours), warn_window=timedelta(hours=hours / 2)
     )
@@ -83,7 +75,7 @@ def ingest_table(
             f"raw/{table}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
             "application_train is the one table every snapshot must carry"
         )
-    scratch = config.state_dir() / "scratch"
+    scratch = settings.state_dir() / "scratch"
     with warehouse.session() as con, lake.write_partition(raw_path(table), snapshot) as tmp:
         if path is None:
             write_empty(con, spec, tmp)

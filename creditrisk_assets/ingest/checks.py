@@ -1,10 +1,10 @@
 """Blocking asset checks on the raw tables: contract, unique keys, key integrity, row count.
 
 All are ``blocking=True``: when one fails, nothing downstream of that raw table materializes in
-the same run (DESIGN invariant 2). A failing check says which table, column, check and example
-ids in both its description and its metadata. Extra columns the loader dropped are reported as a
-warning by the contract check (it passes, with ``warning`` metadata), because the lake's schema
-is unaffected by them.
+the same run (invariant 2, docs/invariants.md). A failing check says which table, column,
+check and example ids in both its description and its metadata. Extra columns the loader
+dropped are reported as a warning by the contract check (it passes, with ``warning``
+metadata), because the lake's schema is unaffected by them.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context, config and resource types.

@@ -16,7 +16,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from creditrisk_assets import config as settings
+from creditrisk_assets import settings
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
 from creditrisk_assets.modeling import metrics as m
 from creditrisk_assets.modeling.config import CandidateConfig

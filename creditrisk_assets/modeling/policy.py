@@ -8,12 +8,13 @@ the ``ScoringModel``; ``CREDITRISK_PD_CUTOFF`` only sets the default for new can
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from creditrisk_assets import settings
 
 Decision = Literal["approve", "decline"]
 Grade = Literal["A", "B", "C", "D", "E"]
@@ -28,7 +29,8 @@ GRADES: tuple[Grade, ...] = ("A", "B", "C", "D", "E")
 
 def default_cutoff() -> float:
     """The configured default cut-off (``CREDITRISK_PD_CUTOFF`` or ``DEFAULT_PD_CUTOFF``)."""
-    return validate_cutoff(float(os.environ.get("CREDITRISK_PD_CUTOFF", DEFAULT_PD_CUTOFF)))
+    configured = settings.pd_cutoff()
+    return validate_cutoff(DEFAULT_PD_CUTOFF if configured is None else configured)
 
 
 def validate_cutoff(cutoff: float) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets import config as settings
+from creditrisk_assets import settings
 from creditrisk_assets.deploy.promotion import CHAMPION
 from creditrisk_assets.monitoring.drift import (
     DEFAULT_QUANTILES,

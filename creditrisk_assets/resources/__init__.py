@@ -6,11 +6,7 @@ cannot disagree about where data and models live (DESIGN: Resources).
 
 from __future__ import annotations
 
-import os
-
-import dagster as dg
-
-from creditrisk_assets import config
+from creditrisk_assets import settings
 from creditrisk_assets.resources.lake import Lake
 from creditrisk_assets.resources.registry import ModelRegistry
 from creditrisk_assets.resources.source import SnapshotSource
@@ -20,14 +16,12 @@ __all__ = ["Lake", "ModelRegistry", "SnapshotSource", "Warehouse", "default_reso
 
 
 def default_resources() -> dict[str, object]:
-    """Resources for a local run, configured from the environment (see ``config``)."""
+    """Resources for a local run, configured from the environment (see ``settings``)."""
     return {
         "source": snapshot_source_from_env(),
-        "lake": Lake(
-            base_uri=config.lake_uri(), s3_endpoint_url=os.environ.get("CREDITRISK_S3_ENDPOINT_URL")
-        ),
-        "warehouse": Warehouse(catalog_path=str(config.state_dir() / "catalog.duckdb")),
-        "registry": ModelRegistry(tracking_uri=config.mlflow_tracking_uri()),
+        "lake": Lake(base_uri=settings.lake_uri(), s3_endpoint_url=settings.s3_endpoint_url()),
+        "warehouse": Warehouse(catalog_path=str(settings.state_dir() / "catalog.duckdb")),
+        "registry": ModelRegistry(tracking_uri=settings.mlflow_tracking_uri()),
     }
 
 
@@ -37,19 +31,8 @@ def snapshot_source_from_env() -> SnapshotSource:
     Synthetic size, seed and drift come from ``CREDITRISK_SYNTHETIC_*``; Kaggle credentials are
     read from the environment at run time (``EnvVar``), never stored in config.
     """
-    env = os.environ
-    kwargs: dict[str, object] = {"kind": env.get("CREDITRISK_SOURCE", "synthetic")}
-    for field, var, cast in (
-        ("applicants", "CREDITRISK_SYNTHETIC_APPLICANTS", int),
-        ("seed", "CREDITRISK_SYNTHETIC_SEED", int),
-        ("drift", "CREDITRISK_SYNTHETIC_DRIFT", float),
-        ("landing_dir", "CREDITRISK_LANDING_DIR", str),
-        ("s3_uri", "CREDITRISK_SOURCE_S3_URI", str),
-        ("s3_endpoint_url", "CREDITRISK_S3_ENDPOINT_URL", str),
-    ):
-        if env.get(var):
-            kwargs[field] = cast(env[var])
-    if env.get("KAGGLE_USERNAME") and env.get("KAGGLE_KEY"):
-        kwargs["kaggle_username"] = dg.EnvVar("KAGGLE_USERNAME")
-        kwargs["kaggle_key"] = dg.EnvVar("KAGGLE_KEY")
+    kwargs = settings.source_options()
+    credentials = settings.kaggle_credentials()
+    if credentials is not None:
+        kwargs["kaggle_username"], kwargs["kaggle_key"] = credentials
     return SnapshotSource(**kwargs)

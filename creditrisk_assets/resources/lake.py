@@ -7,7 +7,7 @@ concurrent runs and parallel steps free of DuckDB's single-writer lock.
 Writes are atomic: the producer writes to a temporary file next to the target and it is renamed
 into place (``os.replace``) only when the producer finished without error; on S3 the finished file
 is uploaded with one PUT, which S3 makes visible all at once. A reader never sees half a
-partition and a failed step leaves nothing behind (DESIGN invariant 3).
+partition and a failed step leaves nothing behind (invariant 3, docs/invariants.md).
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ in one process cannot log into each other's runs.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -33,7 +32,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets import config
+from creditrisk_assets import settings
 
 #: Version tags the registry always writes (others are free-form).
 TAG_CHECKSUM = "checksum"
@@ -143,8 +142,8 @@ class ModelRegistry(dg.ConfigurableResource):
 
     def _artifact_location(self) -> str | None:
         root = self.artifact_root
-        if root is None and os.environ.get("CREDITRISK_MLFLOW_ARTIFACTS"):
-            root = config.mlflow_artifact_root()
+        if root is None:
+            root = settings.mlflow_artifact_root()
         if root is None and self.tracking_uri.startswith("sqlite:///"):
             root = str(Path(self.tracking_uri.removeprefix("sqlite:///")).parent / "artifacts")
         if root is None or "://" in root:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets import config
+from creditrisk_assets import settings
 
 if TYPE_CHECKING:
     from creditrisk_assets.ingest.connectors.base import SnapshotFiles
@@ -32,7 +32,7 @@ class SnapshotSource(dg.ConfigurableResource):
     )
     landing_dir: str | None = Field(
         default=None,
-        description="Landing folder of YYYY-MM-DD/ subfolders; config.landing_dir() if None.",
+        description="Landing folder of YYYY-MM-DD/ subfolders; settings.landing_dir() if None.",
     )
     landing_settle_seconds: float = Field(
         default=120.0,
@@ -64,10 +64,10 @@ class SnapshotSource(dg.ConfigurableResource):
     )
 
     def resolved_cache_dir(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else config.state_dir() / "snapshots"
+        return Path(self.cache_dir) if self.cache_dir else settings.state_dir() / "snapshots"
 
     def resolved_landing_dir(self) -> Path:
-        return Path(self.landing_dir) if self.landing_dir else config.landing_dir()
+        return Path(self.landing_dir) if self.landing_dir else settings.landing_dir()
 
     def fetch(self, snapshot: str) -> SnapshotFiles:
         """Make ``snapshot``'s files available locally and describe them.

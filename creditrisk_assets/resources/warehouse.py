@@ -21,7 +21,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from creditrisk_assets import config
+from creditrisk_assets import settings
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -32,7 +32,7 @@ class UnknownSqlFile(KeyError):
 
 def sql_files() -> dict[str, Path]:
     """The allowlist: every ``sql/*.sql`` by its stem."""
-    return {p.stem: p for p in sorted(config.sql_dir().glob("*.sql"))}
+    return {p.stem: p for p in sorted(settings.sql_dir().glob("*.sql"))}
 
 
 def read_sql(name: str) -> str:
@@ -72,7 +72,7 @@ class Warehouse(DuckDBResource):
         with self.get_connection() as con:
             con.execute(f"SET threads = {int(self.threads)}")
             con.execute("SET memory_limit = ?", [self.memory_limit])
-            con.execute("SET temp_directory = ?", [str(config.state_dir() / "duckdb_tmp")])
+            con.execute("SET temp_directory = ?", [str(settings.state_dir() / "duckdb_tmp")])
             yield con
 
     @staticmethod

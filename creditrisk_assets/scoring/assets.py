@@ -1,9 +1,9 @@
 """``scoring/batch_scores``: the champion scores the snapshot's unlabelled population.
 
 The rows are the feature store's ``application_test`` applicants (TARGET is NULL): the same
-feature rows, made by the same SQL, that training used (DESIGN invariant 4). Decisions and
-grades come from the model's own ``DecisionPolicy`` (its registered cut-off), so a batch
-decision is exactly what the API would answer for that applicant.
+feature rows, made by the same SQL, that training used (invariant 4, docs/invariants.md).
+Decisions and grades come from the model's own ``DecisionPolicy`` (its registered cut-off), so
+a batch decision is exactly what the API would answer for that applicant.
 
 It depends on ``deploy/deploy_manifest`` so that, in a whole-graph run, scoring waits for the
 promotion of that run and uses the model it just deployed.

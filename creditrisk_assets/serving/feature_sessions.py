@@ -29,6 +29,7 @@ from creditrisk_assets.features.sql_files import FAMILY_FILES, SQL_FILES, STORE_
 from creditrisk_assets.resources.warehouse import Warehouse, read_sql, sql_files
 from creditrisk_assets.schema import HISTORY_TABLES
 from creditrisk_assets.serving.feature_inputs import empty_input, records_to_arrow
+from creditrisk_assets.serving.settings import ServingSettings
 
 # The prepared store query is run with execute(); DuckDB warns on every call that Arrow output
 # from a DB-API result copies the rows: for one applicant's row that copy is nothing, while
@@ -168,7 +169,7 @@ _POOLS_LOCK = threading.Lock()
 
 def pool_size() -> int:
     """Sessions per process: ``CREDITRISK_FEATURE_SESSIONS``, else one per core."""
-    return int(os.environ.get("CREDITRISK_FEATURE_SESSIONS") or os.cpu_count() or 1)
+    return ServingSettings.from_env().feature_sessions or os.cpu_count() or 1
 
 
 def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-#: Environment variable -> settings field. Documented in the README's serving section.
+#: Environment variable -> settings field. Documented in the README's configuration reference.
 ENV_VARS: dict[str, str] = {
     "CREDITRISK_API_KEY": "api_key",
     "CREDITRISK_API_MAX_BODY_BYTES": "max_body_bytes",
@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "CREDITRISK_API_BATCH_THREADS": "batch_threads",
     "CREDITRISK_API_EXACT_REASONS_MAX_ROWS": "exact_reasons_max_rows",
     "CREDITRISK_API_KEEP_FREED_BYTES": "keep_freed_bytes",
+    "CREDITRISK_FEATURE_SESSIONS": "feature_sessions",
 }
 
 
@@ -91,10 +92,16 @@ class ServingSettings(BaseModel):
         "fresh, zeroed pages on every request: ~10 % of a 10,000-row request's latency "
         "(serving/fastpath/memory.py).",
     )
+    feature_sessions: int | None = Field(
+        default=None,
+        ge=1,
+        description="/score feature-SQL connections per process, each holding the prepared "
+        "store query; concurrent requests beyond it wait for one (None: one per core).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServingSettings:
-        """Settings from ``CREDITRISK_API_*`` variables (empty values count as unset)."""
+        """Settings from the ``ENV_VARS`` variables (empty values count as unset)."""
         env = os.environ if environ is None else environ
         values = {field: env[var] for var, field in ENV_VARS.items() if env.get(var)}
         return cls.model_validate(values)

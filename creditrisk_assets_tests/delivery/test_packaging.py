@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_direct_dependencies_are_pinned_and_in_the_lock() -> None:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
     lock = {
         line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
         for line in (ROOT / "requirements.lock").read_text().splitlines()
@@ -33,3 +34,23 @@ def test_makefile_and_dockerfile_install_with_the_lock() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_sql_ships_as_package_data(monkeypatch) -> None:
+    """An installed wheel finds the SQL through the package itself, with no CREDITRISK_SQL_DIR;
+    the top-level ``sql/`` people open is the same folder (a link into the package)."""
+    from importlib import resources
+
+    from creditrisk_assets import settings
+    from creditrisk_assets.resources.warehouse import read_sql
+
+    packaged = resources.files("creditrisk_assets") / "sql"
+    names = {entry.name for entry in packaged.iterdir()}
+    assert {"feature_store.sql", "ingest_read_csv.sql", "drift_psi.sql"} <= names
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "sql/*.sql" in package_data["package-data"]["creditrisk_assets"]
+    monkeypatch.delenv("CREDITRISK_SQL_DIR", raising=False)
+    assert settings.sql_dir() == Path(str(packaged)).resolve()
+    assert read_sql("feature_store") == (packaged / "feature_store.sql").read_text()
+    assert (ROOT / "sql").resolve() == settings.sql_dir()
+    assert "CREDITRISK_SQL_DIR" not in (ROOT / "Dockerfile").read_text()

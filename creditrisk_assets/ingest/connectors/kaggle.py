@@ -10,7 +10,6 @@ a fake at this boundary (there is no network here).
 from __future__ import annotations
 
 import os
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +19,7 @@ from creditrisk_assets.ingest.connectors.base import (
     SnapshotUnavailable,
     read_manifest,
 )
-from creditrisk_assets.ingest.connectors.synthetic import folder_lock
+from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
 
 DONE_MARKER = ".download-complete"
@@ -49,12 +48,9 @@ def fetch_kaggle(
     """Download and unpack the competition into ``<cache_dir>/kaggle/<snapshot>/`` (once)."""
     validate_snapshot_key(snapshot)
     folder = cache_dir / "kaggle" / snapshot
-    with folder_lock(cache_dir / "kaggle" / f".{snapshot}.lock"):
+    with folder_lock(lock_file(folder)):
         if not (folder / DONE_MARKER).is_file():
-            staging = folder.with_name(f".{snapshot}.downloading")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            try:
+            with staged_folder(folder, "downloading") as staging:
                 client.competition_download_files(competition, path=str(staging), quiet=True)
                 archives = sorted(staging.glob("*.zip"))
                 if not archives and not any(staging.glob("*.csv")):
@@ -66,10 +62,6 @@ def fetch_kaggle(
                         zf.extractall(staging)
                     archive.unlink()
                 (staging / DONE_MARKER).write_text(competition)
-                shutil.rmtree(folder, ignore_errors=True)
-                os.replace(staging, folder)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
     return SnapshotFiles(
         snapshot=snapshot,
         folder=folder,

@@ -7,8 +7,6 @@ works (MinIO, a local moto server in tests) through ``endpoint_url``.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from creditrisk_assets.ingest.connectors.base import (
     SnapshotUnavailable,
     read_manifest,
 )
-from creditrisk_assets.ingest.connectors.synthetic import folder_lock
+from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
 
 
@@ -40,25 +38,17 @@ def fetch_s3(cache_dir: Path, snapshot: str, base_uri: str, client: Any) -> Snap
     bucket, prefix = split_s3_uri(base_uri)
     key_prefix = f"{prefix}/{snapshot}/" if prefix else f"{snapshot}/"
     folder = cache_dir / "s3" / snapshot
-    with folder_lock(cache_dir / "s3" / f".{snapshot}.lock"):
-        staging = folder.with_name(f".{snapshot}.downloading")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        try:
-            keys = []
-            for page in client.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=key_prefix
-            ):
-                keys += [o["Key"] for o in page.get("Contents", [])]
-            keys = [k for k in keys if "/" not in k[len(key_prefix) :] and k != key_prefix]
-            if not keys:
-                raise SnapshotUnavailable(f"no objects under s3://{bucket}/{key_prefix}")
-            for key in keys:
-                client.download_file(bucket, key, str(staging / key[len(key_prefix) :]))
-            shutil.rmtree(folder, ignore_errors=True)
-            os.replace(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    with folder_lock(lock_file(folder)), staged_folder(folder, "downloading") as staging:
+        keys = []
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=key_prefix
+        ):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        keys = [k for k in keys if "/" not in k[len(key_prefix) :] and k != key_prefix]
+        if not keys:
+            raise SnapshotUnavailable(f"no objects under s3://{bucket}/{key_prefix}")
+        for key in keys:
+            client.download_file(bucket, key, str(staging / key[len(key_prefix) :]))
     return SnapshotFiles(
         snapshot=snapshot,
         folder=folder,

@@ -10,12 +10,8 @@ for one generation instead of racing to write the same folder.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from creditrisk_assets.ingest.connectors.base import (
@@ -24,22 +20,11 @@ from creditrisk_assets.ingest.connectors.base import (
     read_manifest,
     verify_folder,
 )
+from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
 
 PARAMS_FILE = ".params.json"
 STAMP_FILE = ".verified.json"
-
-
-@contextmanager
-def folder_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (a lock file), held for the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _stat_stamp(folder: Path) -> dict[str, list[int]]:
@@ -70,21 +55,15 @@ def fetch_synthetic(
     validate_snapshot_key(snapshot)
     folder = cache_dir / snapshot
     params = {"applicants": int(applicants), "seed": int(seed), "drift": float(drift)}
-    with folder_lock(cache_dir / f".{snapshot}.lock"):
+    with folder_lock(lock_file(folder)):
         if not _reusable(folder, params):
             from creditrisk_assets.synthetic import generate_snapshot  # heavy; only when needed
 
-            staging = cache_dir / f".{snapshot}.generating-{os.getpid()}"
-            shutil.rmtree(staging, ignore_errors=True)
-            try:
+            with staged_folder(folder, f"generating-{os.getpid()}") as staging:
                 generate_snapshot(
                     staging, snapshot=snapshot, applicants=applicants, drift=drift, seed=seed
                 )
                 (staging / PARAMS_FILE).write_text(json.dumps(params))
-                shutil.rmtree(folder, ignore_errors=True)
-                os.replace(staging, folder)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
             (folder / STAMP_FILE).write_text(json.dumps(_stat_stamp(folder)))
     return SnapshotFiles(
         snapshot=snapshot,

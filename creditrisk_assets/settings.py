@@ -1,0 +1,137 @@
+"""Every environment variable the platform reads, in one place (the API's: ``serving/settings``).
+
+Everything a local run writes (Dagster instance, lake, MLflow store, landing folder, reports)
+lives under one state folder, ``$CREDITRISK_HOME`` or ``<repo>/.creditrisk``, so a person can
+find it, back it up or delete it in one place. Production swaps these for URIs through the same
+environment variables; the code does not change (invariant 5, ``docs/invariants.md``).
+
+No other module reads ``os.environ``: a reader of this file sees every knob there is, and the
+README's "Configuration reference" documents each of them (a test checks that it does). Values
+are read when asked for, not at import, so a test or a child process can change them.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import dagster as dg
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+#: ``SnapshotSource`` field -> (variable, type). Unset or empty variables keep the field default.
+SOURCE_VARS: dict[str, tuple[str, type]] = {
+    "kind": ("CREDITRISK_SOURCE", str),
+    "applicants": ("CREDITRISK_SYNTHETIC_APPLICANTS", int),
+    "seed": ("CREDITRISK_SYNTHETIC_SEED", int),
+    "drift": ("CREDITRISK_SYNTHETIC_DRIFT", float),
+    "landing_dir": ("CREDITRISK_LANDING_DIR", str),
+    "s3_uri": ("CREDITRISK_SOURCE_S3_URI", str),
+    "s3_endpoint_url": ("CREDITRISK_S3_ENDPOINT_URL", str),
+}
+KAGGLE_USERNAME = "KAGGLE_USERNAME"
+KAGGLE_KEY = "KAGGLE_KEY"
+RAW_SLA_HOURS = "CREDITRISK_RAW_SLA_HOURS"
+
+
+def _get(name: str) -> str | None:
+    """The variable's value; empty counts as unset (a blank line in an env file sets nothing)."""
+    return os.environ.get(name) or None
+
+
+def state_dir() -> Path:
+    """The local state folder (created on first use)."""
+    path = Path(_get("CREDITRISK_HOME") or PROJECT_ROOT / ".creditrisk").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def dagster_home() -> str | None:
+    """The Dagster instance folder (the Makefile and the image set it); None when unset."""
+    return _get("DAGSTER_HOME")
+
+
+def sql_dir() -> Path:
+    """The folder of SQL files: the package's own ``sql/`` (package data, so an installed wheel
+    finds it), unless ``CREDITRISK_SQL_DIR`` points elsewhere (trying edited SQL)."""
+    override = _get("CREDITRISK_SQL_DIR")
+    if override:
+        return Path(override).resolve()
+    return Path(str(resources.files("creditrisk_assets") / "sql")).resolve()
+
+
+def lake_uri() -> str:
+    """Base URI of the lake: a local folder by default, ``s3://bucket/prefix`` in production."""
+    return _get("CREDITRISK_LAKE_URI") or str(state_dir() / "lake")
+
+
+def s3_endpoint_url() -> str | None:
+    """An S3-compatible endpoint (MinIO, moto) for lake and source; None means AWS."""
+    return _get("CREDITRISK_S3_ENDPOINT_URL")
+
+
+def mlflow_tracking_uri() -> str:
+    """MLflow tracking and registry URI: an embedded SQLite store by default."""
+    return _get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow' / 'mlflow.db'}"
+
+
+def mlflow_artifact_root() -> str | None:
+    """Where MLflow keeps artifacts of experiments it creates; None lets the registry choose."""
+    return _get("CREDITRISK_MLFLOW_ARTIFACTS")
+
+
+def landing_dir() -> Path:
+    """The landing folder the landing sensor watches (``YYYY-MM-DD/`` subfolders)."""
+    return Path(_get("CREDITRISK_LANDING_DIR") or state_dir() / "landing")
+
+
+def reports_dir() -> Path:
+    """Local folder for human-facing files: plots, drift reports (linked from metadata)."""
+    path = Path(_get("CREDITRISK_REPORTS_DIR") or state_dir() / "reports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def source_options() -> dict[str, object]:
+    """``SnapshotSource`` fields set in the environment (``SOURCE_VARS``)."""
+    options: dict[str, object] = {}
+    for field, (var, cast) in SOURCE_VARS.items():
+        text = _get(var)
+        if text is not None:
+            options[field] = cast(text)
+    return options
+
+
+def kaggle_credentials() -> tuple[dg.EnvVar, dg.EnvVar] | None:
+    """Kaggle user name and key as ``EnvVar`` references, so a run reads them at run time and
+    they never land in stored config; None when unset (``kaggle.json`` is used instead)."""
+    if _get(KAGGLE_USERNAME) and _get(KAGGLE_KEY):
+        return dg.EnvVar(KAGGLE_USERNAME), dg.EnvVar(KAGGLE_KEY)
+    return None
+
+
+def raw_sla_hours() -> float | None:
+    """Hours within which raw data must be refreshed; None when unset. Refuses a value that is
+    not a positive number, naming the variable, so a typo fails loudly at load time."""
+    text = _get(RAW_SLA_HOURS)
+    if text is None:
+        return None
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ValueError(f"{RAW_SLA_HOURS}={text!r} is not a number of hours") from None
+    if not hours > 0:
+        raise ValueError(f"{RAW_SLA_HOURS}={text!r} must be a positive number of hours")
+    return hours
+
+
+def pd_cutoff() -> float | None:
+    """The default PD cut-off for new candidates (``CREDITRISK_PD_CUTOFF``); None when unset."""
+    text = _get("CREDITRISK_PD_CUTOFF")
+    return None if text is None else float(text)
+
+
+def image_tag() -> str:
+    """The image the platform runs as (set by the deploy pipeline); 'local' outside one."""
+    return _get("CREDITRISK_IMAGE_TAG") or "local"

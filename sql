@@ -1,0 +1,1 @@
+creditrisk_assets/sql

@@ -152,7 +152,7 @@ def _raise_on_rejects(
         for line, column, error_type, csv_line, message, _ in rows
     ]
     first = lines[0]
-    if first["error"] == "INVALID UNICODE":
+    if first["error"] in {"INVALID ENCODING", "INVALID UNICODE"}:
         lead = f"{file_name} is not UTF-8 text (re-export it as UTF-8)"
     else:
         lead = f"{file_name} has {total} malformed line(s) (wrong type or field count)"

@@ -88,14 +88,19 @@ def rule_predicate(rule: Rule) -> Callable[[Any], bool]:
     raise ValueError(f"unknown rule kind {kind!r}")
 
 
+def _num(x: object) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
 def rule_text(rule: Rule) -> str:
     """What the rule asks, in words, for error messages."""
     kind, arg = rule
     if kind == "range":
         lo, hi = arg  # type: ignore[misc]
-        return f"must be between {lo:g} and {hi:g}"
+        return f"must be between {_num(lo)} and {_num(hi)}"
     if kind == "in":
         return "must be one of " + ", ".join(str(v) for v in arg)  # type: ignore[attr-defined]
     if kind == "days_or_sentinel":
         return f"must be <= {arg} (days) or the sentinel {SENTINEL_DAYS}"
-    return {"ge": "must be >= {}", "gt": "must be > {}", "le": "must be <= {}"}[kind].format(arg)
+    words = {"ge": "must be >= {}", "gt": "must be > {}", "le": "must be <= {}"}[kind]
+    return words.format(_num(arg))

@@ -2,15 +2,24 @@
 
 - ``raw_schema(table)``: the pandera ``DataFrameSchema`` of ``raw/<table>``.
 - ``validate_parquet(con, table, path)``: that schema run over a Parquet file in chunks.
-- ``duplicate_keys`` / ``orphan_keys``: primary-key uniqueness and key integrity in DuckDB SQL.
+- ``duplicate_keys`` / ``orphan_keys`` / ``overlapping_keys``: primary-key uniqueness, key
+  integrity and train/test disjointness in DuckDB SQL.
+- ``table_contract(table)``: the column contracts both paths apply (ingestion via pandera, the
+  API via ``record_violations``); ``numeric_profile`` / ``profile_jumps``: snapshot-to-snapshot
+  distribution jumps.
 """
 
+from creditrisk_assets.contracts.columns import ColumnContract, table_contract
 from creditrisk_assets.contracts.keys import (
     DuplicateReport,
     OrphanReport,
+    OverlapReport,
     duplicate_keys,
     orphan_keys,
+    overlapping_keys,
 )
+from creditrisk_assets.contracts.profile import numeric_profile, profile_jumps
+from creditrisk_assets.contracts.records import record_violations
 from creditrisk_assets.contracts.schemas import raw_schema, raw_schemas
 from creditrisk_assets.contracts.validate import (
     DEFAULT_CHUNK_CELLS,
@@ -20,12 +29,19 @@ from creditrisk_assets.contracts.validate import (
 
 __all__ = [
     "DEFAULT_CHUNK_CELLS",
+    "ColumnContract",
     "ContractReport",
     "DuplicateReport",
     "OrphanReport",
+    "OverlapReport",
     "duplicate_keys",
+    "numeric_profile",
     "orphan_keys",
+    "overlapping_keys",
+    "profile_jumps",
     "raw_schema",
     "raw_schemas",
+    "record_violations",
+    "table_contract",
     "validate_parquet",
 ]

@@ -136,3 +136,43 @@ def orphan_keys(
         tolerance=float(tolerance),
         examples=list(examples),
     )
+
+
+@dataclass(frozen=True)
+class OverlapReport:
+    """Keys of one table that also appear in another that must be disjoint from it."""
+
+    table: str
+    other: str
+    column: str
+    overlapping_keys: int
+    examples: list[object] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.overlapping_keys == 0
+
+    def describe(self) -> str:
+        if self.passed:
+            return f"raw/{self.table}: no {self.column} also in raw/{self.other}"
+        return (
+            f"raw/{self.table}: {self.overlapping_keys} {self.column} value(s) also in "
+            f"raw/{self.other}, e.g. {self.examples}; the two must be disjoint"
+        )
+
+
+def overlapping_keys(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: str | Path,
+    other: str,
+    other_path: str | Path,
+    column: str,
+) -> OverlapReport:
+    """Distinct ``column`` values of ``table`` that ``other`` holds as well (train/test ids)."""
+    _column(con, path, column).create_view("left_keys")
+    _column(con, other_path, column).create_view("right_keys")
+    result = Warehouse.run_sql_file(con, "contract_key_overlap", {"limit": EXAMPLES})
+    assert result is not None
+    count, examples = result.fetchall()[0]
+    return OverlapReport(table, other, column, int(count), list(examples or []))

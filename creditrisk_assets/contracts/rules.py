@@ -9,9 +9,9 @@ on the full real data; ``creditrisk_assets_tests/contracts`` checks it against t
 
 from __future__ import annotations
 
-#: Kaggle's "no date" sentinel: 365243 days is ~1000 years, used for pensioners' DAYS_EMPLOYED
-#: and for open-ended previous-loan dates.
-SENTINEL_DAYS = 365243
+#: Kaggle's "no date" sentinel (365243 days is ~1000 years), used for pensioners' DAYS_EMPLOYED
+#: and for open-ended previous-loan dates; defined with the other bounds.
+from creditrisk_assets.contracts.bounds import SENTINEL_DAYS, pattern_bounds
 
 #: Columns with a few missing values in the full data although the samples have none.
 FULL_DATA_NULLABLE: dict[str, frozenset[str]] = {
@@ -104,7 +104,7 @@ _UNIT: Rule = ("range", (0.0, 1.0))
 
 _APPLICATION: dict[str, Rule] = {
     "TARGET": _BINARY,
-    "CNT_CHILDREN": _NON_NEGATIVE,
+    "CNT_CHILDREN": ("range", (0, 30)),
     "AMT_INCOME_TOTAL": ("gt", 0),
     "AMT_CREDIT": ("gt", 0),
     "AMT_ANNUITY": _NON_NEGATIVE,
@@ -116,8 +116,8 @@ _APPLICATION: dict[str, Rule] = {
     "DAYS_REGISTRATION": _PAST,
     "DAYS_ID_PUBLISH": _PAST,
     "DAYS_LAST_PHONE_CHANGE": _PAST,
-    "OWN_CAR_AGE": _NON_NEGATIVE,
-    "CNT_FAM_MEMBERS": ("ge", 1),
+    "OWN_CAR_AGE": ("range", (0, 120)),
+    "CNT_FAM_MEMBERS": ("range", (1, 40)),
     "REGION_RATING_CLIENT": ("range", (1, 3)),
     "REGION_RATING_CLIENT_W_CITY": ("range", (-1, 3)),
     "HOUR_APPR_PROCESS_START": ("range", (0, 23)),
@@ -147,7 +147,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "HOUR_APPR_PROCESS_START": ("range", (0, 23)),
         "NFLAG_LAST_APPL_IN_DAY": _BINARY,
         "NFLAG_INSURED_ON_APPROVAL": _BINARY,
-        "RATE_DOWN_PAYMENT": ("le", 1),
+        "RATE_DOWN_PAYMENT": ("range", (-1, 1)),
         "RATE_INTEREST_PRIMARY": _UNIT,
         "RATE_INTEREST_PRIVILEGED": _UNIT,
         "DAYS_DECISION": _PAST,
@@ -199,10 +199,9 @@ def rule_family(table: str) -> str:
 
 
 def column_rules(table: str, column: str) -> list[Rule]:
-    """Every value rule for one column, including the pattern rules shared by all tables."""
-    rules = []
-    if column.startswith("SK_ID_"):
-        rules.append(("gt", 0))
+    """Every value rule for one column: the plausibility bounds of its kind (``bounds.py``), the
+    pattern rules shared by a table family and the column's own rule."""
+    rules = pattern_bounds(column)
     if rule_family(table) == "application":
         if column.startswith("FLAG_") and column not in {"FLAG_OWN_CAR", "FLAG_OWN_REALTY"}:
             rules.append(_BINARY)

@@ -1,4 +1,4 @@
-"""One pandera schema per raw table, built from ``creditrisk_assets.schema`` plus ``rules``.
+"""One pandera schema per raw table, built from the column contracts (``columns.py``).
 
 What a schema says per column: the pandas dtype the lake's Parquet must read back as (``Int64``
 for integers, so nulls do not silently turn them into floats; ``float64``; ``object`` strings),
@@ -14,15 +14,9 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
-from creditrisk_assets.contracts.rules import (
-    FULL_DATA_CATEGORIES,
-    SENTINEL_DAYS,
-    Rule,
-    column_rules,
-    nullable,
-    rule_family,
-)
-from creditrisk_assets.schema import RAW_TABLES, ColumnSpec, table_spec
+from creditrisk_assets.contracts.columns import ColumnContract, table_contract
+from creditrisk_assets.contracts.rules import SENTINEL_DAYS, Rule
+from creditrisk_assets.schema import RAW_TABLES, table_spec
 
 PANDAS_DTYPES = {"int": "Int64", "float": "float64", "str": "object"}
 
@@ -55,30 +49,23 @@ def _check(rule: Rule) -> pa.Check:
     raise ValueError(f"unknown rule kind {kind!r}")
 
 
-def _family_categories(table: str, column: str) -> set[str]:
-    """Categories seen for the column in every table of the rule family (train + test share
-    one domain, so a value seen in either is valid in both)."""
-    family = [t for t in RAW_TABLES if rule_family(t) == rule_family(table)]
-    seen: set[str] = set()
-    for t in family:
-        spec = table_spec(t)
-        if column in spec.column_names and spec.column(column).categories:
-            seen |= set(spec.column(column).categories or ())
-    return seen
+def category_check_name(count: int) -> str:
+    """The failure label of a category check: short, the full list goes to metadata."""
+    return f"category ({count} allowed values)"
 
 
-def _column(table: str, col: ColumnSpec) -> pa.Column:
-    checks = [_check(r) for r in column_rules(table, col.name)]
+def _column(col: ColumnContract) -> pa.Column:
+    checks = [_check(r) for r in col.rules]
     if col.categories is not None:
-        allowed = sorted(
-            {*_family_categories(table, col.name), *FULL_DATA_CATEGORIES.get(col.name, ())}
+        checks.append(
+            pa.Check.isin(sorted(col.categories), error=category_check_name(len(col.categories)))
         )
-        checks.append(pa.Check.isin(allowed))
+    spec = table_spec(col.table).column(col.name)
     return pa.Column(
         PANDAS_DTYPES[col.dtype],
         checks=checks,
-        nullable=nullable(table, col.name, col.nullable_in_sample),
-        description=col.description or None,
+        nullable=col.nullable,
+        description=spec.description or None,
         title=col.name,
     )
 
@@ -88,7 +75,7 @@ def raw_schema(table: str) -> pa.DataFrameSchema:
     """The contract of ``raw/<table>`` as a pandera schema (cached; schemas are immutable)."""
     spec = table_spec(table)
     return pa.DataFrameSchema(
-        {c.name: _column(table, c) for c in spec.columns},
+        {c.name: _column(c) for c in table_contract(table)},
         strict=True,
         ordered=True,
         name=f"raw/{table}",

@@ -21,6 +21,8 @@ import pandera.errors as pa_errors
 import pandera.pandas as pandera
 import pyarrow as pa
 
+from creditrisk_assets.contracts.columns import table_contract
+from creditrisk_assets.contracts.messages import plain, shorten
 from creditrisk_assets.contracts.schemas import raw_schema
 from creditrisk_assets.schema import table_spec
 
@@ -61,17 +63,30 @@ class ContractReport:
         return not self.failures
 
     def failure_list(self) -> list[dict[str, object]]:
-        return [f.as_dict(self.id_column) for f in self.failures.values()]
+        """Every failure with its example ids and values, and for a category failure the full
+        list of allowed values (too long for the description)."""
+        domains = {c.name: c.categories for c in table_contract(self.table) if c.categories}
+        out = []
+        for f in self.failures.values():
+            item = f.as_dict(self.id_column)
+            if f.check.startswith("category") and f.column in domains:
+                item["allowed_values"] = sorted(domains[f.column])
+            out.append(item)
+        return out
 
     def describe(self) -> str:
+        """One line under ``MESSAGE_MAX`` characters: columns, checks, a few ids and values."""
         if self.passed:
             return f"raw/{self.table}: all {self.rows} rows satisfy the contract"
         parts = [
             f"{f.column} failed {f.check} on {f.rows} row(s), e.g. {self.id_column} "
-            f"{f.example_ids} (values {f.example_values})"
+            f"{f.example_ids[:3]} (values {f.example_values[:3]})"
             for f in self.failures.values()
         ]
-        return f"raw/{self.table} violates its contract: " + "; ".join(parts)
+        return shorten(
+            f"raw/{self.table} violates its contract ({len(parts)} failed check(s)): "
+            + "; ".join(parts)
+        )
 
 
 def id_column(table: str) -> str:
@@ -80,12 +95,6 @@ def id_column(table: str) -> str:
     if spec.key:
         return spec.key[0]
     return "SK_ID_PREV" if "SK_ID_PREV" in spec.column_names else spec.column_names[0]
-
-
-def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 def _record(report: ContractReport, cases: pd.DataFrame, chunk: pd.DataFrame) -> None:
@@ -98,10 +107,10 @@ def _record(report: ContractReport, cases: pd.DataFrame, chunk: pd.DataFrame) ->
         room = EXAMPLES - len(failure.example_ids)
         if room > 0 and ids is not None and not rows.empty:
             picked = rows.astype("int64").head(room)
-            failure.example_ids += [_plain(v) for v in ids.loc[picked].tolist()]
+            failure.example_ids += [plain(v) for v in ids.loc[picked].tolist()]
         if len(failure.example_values) < EXAMPLES:
             values = group["failure_case"].head(EXAMPLES - len(failure.example_values))
-            failure.example_values += [_plain(v) for v in values.tolist()]
+            failure.example_values += [plain(v) for v in values.tolist()]
 
 
 def validate_parquet(

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 
 from creditrisk_assets import settings
+from creditrisk_assets.contracts.delivery import RawDataError, check_manifest
 from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
 from creditrisk_assets.partitions import snapshot_partitions, validate_snapshot_key
@@ -70,6 +71,8 @@ def ingest_table(
         "md5_verified": False,
         "extra_columns_dropped": [],
     }
+    present = [p.name for t in RAW_TABLES if (p := files.table_file(t)) is not None]
+    check_manifest(snapshot, files.folder, files.manifest, present)
     if path is None and table in REQUIRED_TABLES:
         raise RawFileError(
             f"raw/{table}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
@@ -88,7 +91,7 @@ def ingest_table(
                 try:
                     with decompressed(path, scratch) as csv_path:
                         result = load_csv(con, spec, csv_path, tmp, path.name)
-                except RawFileError:
+                except RawDataError:
                     hashing.result()  # a checksum mismatch is the better explanation
                     raise
                 md5, verified = hashing.result()
@@ -142,7 +145,10 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         snapshot = validate_snapshot_key(context.partition_key)
         files = source.fetch(snapshot)
-        summary = ingest_table(table, files, lake, warehouse)
+        try:
+            summary = ingest_table(table, files, lake, warehouse)
+        except RawDataError as err:  # short message; the full lists as failure metadata
+            raise dg.Failure(description=str(err), metadata=err.details) from err
         if summary["extra_columns_dropped"]:
             context.log.warning(
                 f"raw/{table} [{snapshot}]: dropped unknown column(s) "

@@ -16,8 +16,14 @@ from pydantic import Field
 
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
 from creditrisk_assets.contracts.keys import PARENT_TABLES
+from creditrisk_assets.contracts.messages import shorten
 from creditrisk_assets.contracts.validate import validate_parquet
 from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR, raw_key, raw_path
+from creditrisk_assets.ingest.snapshot_checks import (
+    build_id_overlap_check,
+    build_profile_check,
+    never_crash,
+)
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
@@ -50,7 +56,7 @@ class KeyIntegrityConfig(dg.Config):
 def _result(passed: bool, description: str, metadata: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=passed,
-        description=description,
+        description=shorten(description),
         metadata=metadata,
         severity=dg.AssetCheckSeverity.ERROR,
     )
@@ -65,6 +71,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         description=f"raw/{table} satisfies its pandera contract (types, nulls, categories, "
         "ranges, sentinels), validated in chunks streamed from the Parquet.",
     )
+    @never_crash(table, "contract")
     def _contract(
         context: dg.AssetCheckExecutionContext,
         config: ContractConfig,
@@ -104,6 +111,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         partitions_def=snapshot_partitions,
         description=f"No two rows of raw/{table} share ({', '.join(key)}).",
     )
+    @never_crash(table, "unique_key")
     def _unique(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
@@ -137,6 +145,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
         description=f"Child keys of raw/{table} ({', '.join(spec.parents)}) exist in their "
         "parent tables, up to a configurable orphan ratio.",
     )
+    @never_crash(table, "key_integrity")
     def _integrity(
         context: dg.AssetCheckExecutionContext,
         config: KeyIntegrityConfig,
@@ -187,6 +196,7 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         description=f"raw/{table} has at least one row (a snapshot without applicants is a "
         "broken delivery).",
     )
+    @never_crash(table, "row_count")
     def _rows(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
@@ -209,4 +219,6 @@ def raw_checks() -> list[dg.AssetChecksDefinition]:
     checks += [build_unique_key_check(t) for t in RAW_TABLES if table_spec(t).key]
     checks += [build_key_integrity_check(t) for t in RAW_TABLES if table_spec(t).parents]
     checks += [build_row_count_check(t) for t in REQUIRED_TABLES]
+    checks += [build_id_overlap_check()]
+    checks += [build_profile_check(t) for t in RAW_TABLES]
     return checks

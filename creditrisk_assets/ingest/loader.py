@@ -6,7 +6,12 @@ Why it is shaped like this:
   DuckDB's ``read_csv(columns=...)`` assigns columns by position, so a reordered, missing or
   extra column must be caught before the read, not discovered as garbage values after it.
 - Types come from ``creditrisk_assets.schema`` (``TableSpec.duckdb_types``), never sniffed: text
-  in ``AMT_CREDIT`` is an error, not a VARCHAR column.
+  in ``AMT_CREDIT`` is an error, not a VARCHAR column. Numbers are read as DOUBLE and written
+  through the guards of ``contracts.numbers``: a fractional value in an integer column or a
+  non-finite number fails the load, naming column, ids and values (DuckDB would round ``0.51``
+  to 1 in a BIGINT column).
+- A gzip or zip file named ``.csv`` and text that is not UTF-8 are named as such
+  (``contracts.delivery``), not left to a decoder's byte position.
 - Unparseable values and lines with the wrong field count are collected by DuckDB
   (``store_rejects``) and the load fails naming the table, line numbers, ids and columns: a
   truncated file or a garbage trailer row never becomes a partition. Blank lines are tolerated.
@@ -25,6 +30,13 @@ from pathlib import Path
 
 import duckdb
 
+from creditrisk_assets.contracts.delivery import RawDataError, not_utf8, sniff_text_file
+from creditrisk_assets.contracts.numbers import (
+    bad_numbers,
+    guarded_columns,
+    is_guard_error,
+    read_types,
+)
 from creditrisk_assets.resources.warehouse import Warehouse
 from creditrisk_assets.schema import TableSpec
 
@@ -32,8 +44,9 @@ REJECT_EXAMPLES = 5
 PARQUET_OPTIONS = {"compression": "zstd"}
 
 
-class RawFileError(ValueError):
-    """A raw file that cannot become a partition; the message names table, columns and lines."""
+class RawFileError(RawDataError):
+    """A raw file that cannot become a partition; the message names table, columns and lines
+    (short), ``details`` the full lists (all example lines, ids and values)."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +56,16 @@ class LoadResult:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def read_header(path: Path) -> list[str] | None:
+def read_header(path: Path, where: str = "") -> list[str] | None:
     """The CSV's header fields, or None if the file has no header line at all (0 bytes)."""
     opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
-        first = fh.readline()
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError as err:
+        raise not_utf8(where or str(path), path.name, err.object, err.start) from None
+    except gzip.BadGzipFile as err:
+        raise RawFileError(f"{where or path}: {path.name} is not valid gzip: {err}") from None
     if not first.strip():
         return None
     return next(csv.reader(io.StringIO(first)))
@@ -80,20 +98,26 @@ def load_csv(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, csv_path: Path, out: Path, file_name: str
 ) -> LoadResult:
     """Load ``csv_path`` into a Parquet file at ``out`` with the spec's columns and types."""
-    header = read_header(csv_path)
+    where = f"raw/{spec.name}"
+    if csv_path.suffix.lower() != ".gz":
+        sniff_text_file(csv_path, file_name, where)
+    header = read_header(csv_path, where)
     extras = check_header(spec, header, file_name)
     assert header is not None
-    types = spec.duckdb_types
+    types = read_types(spec)
     columns = {name: types.get(name, "VARCHAR") for name in header}
-    relation = Warehouse.run_sql_file(
-        con, "ingest_read_csv", {"path": str(csv_path), "columns": columns}
-    )
+    params = {"path": str(csv_path), "columns": columns}
+    relation = Warehouse.run_sql_file(con, "ingest_read_csv", params)
     assert relation is not None
-    projected = relation.select(*[duckdb.ColumnExpression(c) for c in spec.column_names])
     try:
-        projected.write_parquet(str(out), **PARQUET_OPTIONS)
+        relation.select(*guarded_columns(spec)).write_parquet(str(out), **PARQUET_OPTIONS)
     except duckdb.Error as err:
-        raise RawFileError(f"raw/{spec.name}: {file_name} could not be read: {err}") from err
+        if is_guard_error(err):
+            again = Warehouse.run_sql_file(con, "ingest_read_csv", params)
+            assert again is not None
+            bad = bad_numbers(con, again, spec)
+            raise RawFileError(bad.describe(file_name), {"bad_numbers": bad.problems}) from None
+        raise RawFileError(f"{where}: {file_name} could not be read: {err}") from err
     _raise_on_rejects(con, spec, file_name, header[0])
     rows = con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(out)}).fetchone()
     return LoadResult(rows=int(rows[0]) if rows else 0, header=header, extra_columns=extras)
@@ -117,13 +141,24 @@ def _raise_on_rejects(
     if not rows:
         return
     total = int(rows[0][5])
-    examples = "; ".join(
-        f"line {line}: {error_type} in column {column!r} "
-        f"({first_column} {(csv_line or '').split(',')[0]!r}): {message.splitlines()[0]}"
+    lines = [
+        {
+            "line": int(line),
+            "column": column,
+            "error": error_type,
+            first_column: (csv_line or "").split(",")[0],
+            "message": message.splitlines()[0],
+        }
         for line, column, error_type, csv_line, message, _ in rows
-    )
+    ]
+    first = lines[0]
+    if first["error"] in {"INVALID ENCODING", "INVALID UNICODE"}:
+        lead = f"{file_name} is not UTF-8 text (re-export it as UTF-8)"
+    else:
+        lead = f"{file_name} has {total} malformed line(s) (wrong type or field count)"
     raise RawFileError(
-        f"raw/{spec.name}: {file_name} has {total} malformed line(s) (wrong type or wrong number "
-        f"of fields, e.g. a truncated last line or a garbage trailer row); nothing was written "
-        f"for this partition. First: {examples}"
+        f"raw/{spec.name}: {lead}; nothing was written for this partition. First: line "
+        f"{first['line']}: {first['error']} in column {first['column']!r} ({first_column} "
+        f"{first[first_column]!r}): {first['message']}",
+        {"bad_lines": total, "first_bad_lines": lines},
     )

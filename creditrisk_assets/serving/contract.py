@@ -1,7 +1,8 @@
 """Value-level contract of raw records: what types alone cannot say.
 
 Types, required keys and unknown columns are enforced by the generated pydantic models. Here:
-categorical values from the table layouts, one application per ``SK_ID_CURR``, history that
+the ingestion contract's category domains and value rules (``contracts.records``: the same
+rules the raw tables are checked with), one application per ``SK_ID_CURR``, history that
 belongs to its applicant, unique keys within a table and bureau balances that point at a bureau
 record of the same applicant. Every violation is reported with its location in the request
 body, in the same shape as FastAPI's validation errors, so a client can fix the exact field.
@@ -12,17 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from creditrisk_assets.contracts.records import record_violations
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 from creditrisk_assets.serving.raw_records import APPLICATION_TABLE, ID_COLUMN, ScoreRequest
 
 Violation = dict[str, Any]
-
-
-def _categories(table: str) -> dict[str, frozenset[str]]:
-    return {c.name: frozenset(c.categories) for c in table_spec(table).columns if c.categories}
-
-
-_CATEGORIES = {t: _categories(t) for t in (APPLICATION_TABLE, *HISTORY_TABLES)}
 
 
 def _violation(loc: Iterable[Any], msg: str, kind: str, value: Any = None) -> Violation:
@@ -32,18 +27,11 @@ def _violation(loc: Iterable[Any], msg: str, kind: str, value: Any = None) -> Vi
     return out
 
 
-def _check_categories(table: str, record: dict[str, Any], loc: list[Any]) -> list[Violation]:
-    out = []
-    for col, allowed in _CATEGORIES[table].items():
-        value = record.get(col)
-        if value is not None and value not in allowed:
-            sample = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
-            out.append(
-                _violation(
-                    [*loc, col], f"unknown category; expected one of: {sample}", "category", value
-                )
-            )
-    return out
+def _check_values(table: str, record: dict[str, Any], loc: list[Any]) -> list[Violation]:
+    return [
+        _violation([*loc, v.column], v.message, v.kind, v.value)
+        for v in record_violations(table, record)
+    ]
 
 
 def _check_unique(
@@ -74,7 +62,7 @@ def violations(request: ScoreRequest) -> list[Violation]:
             out.append(_violation([*base, "application", ID_COLUMN], msg, "duplicate_key"))
         else:
             first_index[sk_id] = a_idx
-        out += _check_categories(APPLICATION_TABLE, app, [*base, "application"])
+        out += _check_values(APPLICATION_TABLE, app, [*base, "application"])
         tables = {
             t: [r.model_dump() for r in getattr(applicant.history, t)] for t in HISTORY_TABLES
         }
@@ -86,7 +74,7 @@ def violations(request: ScoreRequest) -> list[Violation]:
                 if owner is not None and owner != sk_id:
                     msg = f"belongs to SK_ID_CURR {owner}, not to this applicant ({sk_id})"
                     out.append(_violation([*loc, ID_COLUMN], msg, "foreign_key", owner))
-                out += _check_categories(table, rec, loc)
+                out += _check_values(table, rec, loc)
             key = table_spec(table).key
             if key:
                 out += _check_unique(table, records, key, hist_loc)

@@ -4,8 +4,10 @@
 optional history arrays keyed by table name. The models are built from ``schema.table_spec`` at
 import time, so the API accepts exactly the columns and types the pipeline ingests, and the
 OpenAPI schema documents every column. Unknown columns are rejected (a typo must not silently
-become a missing value); integers are bounded to int64 and floats must be finite, because both
-go into DuckDB next. Value-level rules (categories) are checked in ``contract.py``.
+become a missing value); types are strict (``"450000"``, ``" 4.5e5 "`` or ``true`` are not
+numbers, an integer column takes JSON integers), integers are bounded to int64 and floats must
+be finite, because all go into DuckDB next. Value rules and categories, the same as ingestion's,
+are checked in ``contract.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Annotated, Any, Literal
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from creditrisk_assets.contracts.columns import rule_text, table_contract
 from creditrisk_assets.schema import HISTORY_TABLES, TableSpec, table_spec
 from creditrisk_assets.serving.feature_inputs import rows_to_arrow
 
@@ -23,7 +26,7 @@ ID_COLUMN = "SK_ID_CURR"
 INT64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 TEXT = Annotated[str, Field(max_length=256)]
 _PY_TYPES: dict[str, Any] = {"int": INT64, "float": float, "str": TEXT}
-_RECORD_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+_RECORD_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
 
 def _required_columns(spec: TableSpec) -> set[str]:
@@ -116,7 +119,8 @@ def to_tables(request: ScoreRequest) -> dict[str, pa.Table]:
 
 
 def raw_schema() -> dict[str, Any]:
-    """Columns of every raw input table for ``/schema`` (types, categories, descriptions)."""
+    """Columns of every raw input table for ``/schema``: types, the contract's category domains
+    and value rules (what ``/score`` accepts), descriptions."""
     out: dict[str, Any] = {}
     for table in (APPLICATION_TABLE, *HISTORY_TABLES):
         spec = table_spec(table)
@@ -129,10 +133,11 @@ def raw_schema() -> dict[str, Any]:
                     "name": c.name,
                     "type": c.dtype,
                     "required": c.name in required,
-                    "categories": list(c.categories) if c.categories else None,
-                    "description": c.description,
+                    "categories": sorted(c.categories) if c.categories else None,
+                    "rules": [rule_text(r) for r in c.rules],
+                    "description": spec.column(c.name).description,
                 }
-                for c in spec.columns
+                for c in table_contract(table)
             ],
         }
     return out

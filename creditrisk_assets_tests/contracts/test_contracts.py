@@ -153,4 +153,4 @@ def test_real_table_samples_pass_with_key_integrity_relaxed(
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
     }
-    assert len(passed) == 20
+    assert len(passed) == 29

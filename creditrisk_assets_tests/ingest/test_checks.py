@@ -59,7 +59,7 @@ def test_clean_snapshot_passes_every_check_and_downstream_runs(resources, instan
     result = _run(resources, instance)
     assert result.success
     checks = _checks(result)
-    assert len(checks) == 20
+    assert len(checks) == 29
     failed = {k: c.description for k, c in checks.items() if not c.passed}
     assert failed == {}
     assert "probe/downstream" in _materialized(result)

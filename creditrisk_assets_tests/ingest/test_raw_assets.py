@@ -59,10 +59,13 @@ def test_all_raw_tables_land_as_typed_parquet(resources, instance, lake: Lake, l
     assert con.execute(COUNT, [bb]).fetchone()[0] == lines
 
 
-def test_application_only_snapshot_gives_zero_row_history(resources, instance, lake, landing):
+def test_application_only_snapshot_gives_zero_row_history(
+    resources, instance, lake, landing, fix_manifest
+):
     folder = landing / SNAPSHOT
     for table in RAW_TABLES[1:]:
         (folder / table_spec(table).file).unlink()
+    fix_manifest(folder)  # the delivery declares what it holds (MD5SUMS lists no history)
     result = _materialize(resources, instance)
     assert result.success
     con = duckdb.connect()
@@ -76,9 +79,10 @@ def test_application_only_snapshot_gives_zero_row_history(resources, instance, l
 
 
 def test_missing_application_train_fails_the_step_and_writes_nothing(
-    resources, instance, lake, landing, step_errors
+    resources, instance, lake, landing, step_errors, fix_manifest
 ):
     (landing / SNAPSHOT / "application_train.csv").unlink()
+    fix_manifest(landing / SNAPSHOT)  # declared absent: the required-table rule must catch it
     result = _materialize(resources, instance, selection=[raw_key("application_train")])
     assert not result.success
     message = step_errors(result)

@@ -77,4 +77,4 @@ def test_ingest_job_selects_raw_assets_and_their_checks(tmp_path: Path):
     keys = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
     assert keys == {f"raw/{t}" for t in RAW_TABLES}
     checks = {k.to_user_string() for k in job.asset_layer.asset_graph.asset_check_keys}
-    assert "raw/application_train:contract" in checks and len(checks) == 20
+    assert "raw/application_train:contract" in checks and len(checks) == 29

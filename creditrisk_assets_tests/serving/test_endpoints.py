@@ -210,10 +210,52 @@ def test_extreme_amounts_that_overflow_a_feature_are_422_not_500(
 ):
     sk_id = int(snapshot_records["application_train"]["SK_ID_CURR"].iloc[5])
     entry = applicant_payload(sk_id)
-    entry["application"]["AMT_CREDIT"] = 1e308
+    entry["application"]["AMT_CREDIT"] = 1e9  # the contract's largest amount (bounds.py)
     entry["application"]["AMT_INCOME_TOTAL"] = 1e-308
     resp = client.post("/score", json={"applicants": [entry]})
     assert resp.status_code == 422, resp.text
     detail = resp.json()["detail"][0]
     assert detail["loc"] == ["body", "applicants", 0] and "infinite" in detail["msg"]
     assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "kind"),
+    [
+        ("EXT_SOURCE_1", 50.0, "range"),
+        ("AMT_CREDIT", -5.0, "gt"),
+        ("SK_ID_CURR", -3, "range"),
+        ("DAYS_BIRTH", 1200, "range"),
+        ("AMT_CREDIT", 1e300, "range"),
+        ("AMT_CREDIT", "450000", "float_type"),
+        ("AMT_CREDIT", " 4.5e5 ", "float_type"),
+        ("AMT_ANNUITY", True, "float_type"),
+        ("CNT_CHILDREN", 1.7, "int_type"),
+    ],
+)
+def test_score_and_validate_apply_the_ingestion_contract(
+    client, applicant_payload, snapshot_records, column, value, kind
+):
+    """What ingestion refuses, /score refuses and /validate flags (issue 22, ask 3)."""
+    entry = applicant_payload(int(snapshot_records["application_train"]["SK_ID_CURR"].iloc[7]))
+    entry["application"][column] = value
+    body = {"applicants": [{"application": entry["application"]}]}
+    scored = client.post("/score", json=body)
+    assert scored.status_code == 422, scored.text
+    assert any(d["loc"][-1] == column and d["type"] == kind for d in scored.json()["detail"]), (
+        scored.text
+    )
+    validated = client.post("/validate", json=body)
+    if kind.endswith("_type"):
+        assert validated.status_code == 422
+    else:
+        assert validated.json()["valid"] is False
+
+
+def test_score_accepts_categories_that_ingestion_accepts(
+    client, applicant_payload, snapshot_records
+):
+    entry = applicant_payload(int(snapshot_records["application_train"]["SK_ID_CURR"].iloc[8]))
+    entry["application"]["ORGANIZATION_TYPE"] = "Hotel"  # seen in train only, once refused here
+    resp = client.post("/score", json={"applicants": [{"application": entry["application"]}]})
+    assert resp.status_code == 200, resp.text

@@ -1,0 +1,147 @@
+"""Raw checks that look across tables or snapshots, and the rule that no check crashes.
+
+- ``id_overlap`` (blocking, on ``raw/application_test``): no applicant id is both in the test
+  table and the training table. An overlap would score applicants whose label the model was
+  trained on; the feature store would only see it later as "duplicate SK_ID_CURR rows".
+- ``profile`` (warning, on every raw table): each numeric column's quantiles against the previous
+  snapshot's (``contracts.profile``); a header swap passes every type and bound but not this.
+- ``never_crash``: whatever the data, a check reports. An error inside a check becomes a failed
+  evaluation naming the table, the check and the error (blocking checks still stop everything
+  downstream), not a crashed step that tells the user nothing about their data.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context and resource annotations.
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import dagster as dg
+
+from creditrisk_assets.contracts.keys import overlapping_keys
+from creditrisk_assets.contracts.messages import shorten
+from creditrisk_assets.contracts.profile import numeric_profile, profile_jumps
+from creditrisk_assets.ingest.assets import raw_key, raw_path
+from creditrisk_assets.partitions import snapshot_partitions
+from creditrisk_assets.resources import Lake, Warehouse
+
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=Warning
+)
+
+TRAIN, TEST, APPLICANT_ID = "application_train", "application_test", "SK_ID_CURR"
+
+
+def never_crash(table: str, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn an error raised while evaluating check ``name`` of ``raw/<table>`` into a failed,
+    ERROR-severity result; the signature is kept, so Dagster still injects the resources."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> dg.AssetCheckResult:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as err:  # reported as the check's verdict, never swallowed
+                what = f"{type(err).__name__}: {err}"
+                return dg.AssetCheckResult(
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description=shorten(
+                        f"raw/{table}: the {name} check could not evaluate the data ({what})"
+                    ),
+                    metadata={"table": f"raw/{table}", "error": shorten(what, 2000)},
+                )
+
+        return run
+
+    return decorate
+
+
+def build_id_overlap_check() -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_key(TEST),
+        name="id_overlap",
+        blocking=True,
+        partitions_def=snapshot_partitions,
+        additional_deps=[raw_key(TRAIN)],
+        description=f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants "
+        "to score and the labelled ones must be different people.",
+    )
+    @never_crash(TEST, "id_overlap")
+    def _id_overlap(
+        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
+        snapshot = context.partition_key
+        with warehouse.session() as con:
+            report = overlapping_keys(
+                con,
+                TEST,
+                lake.local_path(raw_path(TEST), snapshot),
+                TRAIN,
+                lake.local_path(raw_path(TRAIN), snapshot),
+                APPLICANT_ID,
+            )
+        return dg.AssetCheckResult(
+            passed=report.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=shorten(report.describe()),
+            metadata={
+                "table": f"raw/{TEST}",
+                "overlapping_ids": report.overlapping_keys,
+                "example_ids": dg.MetadataValue.json(report.examples),
+            },
+        )
+
+    return _id_overlap
+
+
+def previous_snapshot(instance: dg.DagsterInstance, table: str, snapshot: str) -> str | None:
+    """The latest materialized partition of ``raw/<table>`` before ``snapshot``, if any."""
+    earlier = [p for p in instance.get_materialized_partitions(raw_key(table)) if p < snapshot]
+    return max(earlier) if earlier else None
+
+
+def build_profile_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_key(table),
+        name="profile",
+        blocking=False,
+        partitions_def=snapshot_partitions,
+        description=f"Quantiles of each numeric column of raw/{table} against the previous "
+        "snapshot's; warns on implausible jumps (e.g. two amount columns swapped).",
+    )
+    @never_crash(table, "profile")
+    def _profile(
+        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
+    ) -> dg.AssetCheckResult:
+        snapshot = context.partition_key
+        previous = previous_snapshot(context.instance, table, snapshot)
+        with warehouse.session() as con:
+            current = numeric_profile(con, table, lake.local_path(raw_path(table), snapshot))
+            before = (
+                numeric_profile(con, table, lake.local_path(raw_path(table), previous))
+                if previous and lake.exists(raw_path(table), previous)
+                else None
+            )
+        metadata: dict[str, Any] = {"table": f"raw/{table}", "previous_snapshot": previous or ""}
+        if before is None:
+            description = f"raw/{table}: no earlier snapshot to compare with; profile recorded"
+            jumps: list[dict[str, object]] = []
+        else:
+            jumps = profile_jumps(before, current)
+            metadata["jumps"] = dg.MetadataValue.json(jumps)
+            description = (
+                f"raw/{table}: no column's distribution jumped since {previous}"
+                if not jumps
+                else f"raw/{table}: {len(jumps)} column(s) jumped since {previous}: "
+                + "; ".join(f"{j['column']} ({j['why']})" for j in jumps)
+            )
+        metadata["profile"] = dg.MetadataValue.json(current)
+        return dg.AssetCheckResult(
+            passed=not jumps,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=shorten(description),
+            metadata=metadata,
+        )
+
+    return _profile

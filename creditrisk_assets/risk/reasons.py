@@ -84,7 +84,7 @@ class StatementIndex:
 
     codes: np.ndarray  # object, (n_statements,)
     texts: np.ndarray  # object, (n_statements,)
-    membership: np.ndarray  # float64, (n_features, n_statements)
+    membership: np.ndarray  # float32 0/1, (n_features, n_statements)
 
     @classmethod
     def build(cls, catalogue: ReasonCatalogue, names: tuple[str, ...]) -> StatementIndex:
@@ -96,7 +96,8 @@ class StatementIndex:
             raise ValueError(f"the model uses protected features {protected}: refused")
         used = [c for c in catalogue.statements if c in {catalogue.features[n] for n in names}]
         column = {c: j for j, c in enumerate(used)}
-        membership = np.zeros((len(names), len(used)))
+        # float32: XGBoost's contributions are float32, and a float32 product is half the work
+        membership = np.zeros((len(names), len(used)), dtype=np.float32)
         for i, name in enumerate(names):
             j = column.get(catalogue.features[name])
             if j is not None:  # an exclusion code: the feature is never cited
@@ -123,8 +124,9 @@ class PrincipalReasons:
 
 
 def statement_weights(contrib: np.ndarray, index: StatementIndex) -> np.ndarray:
-    """(n_rows, n_statements): each statement's summed positive contribution per row."""
-    return np.maximum(np.asarray(contrib, dtype=np.float64), 0.0) @ index.membership
+    """(n_rows, n_statements): each statement's summed positive contribution per row (in the
+    contributions' float type: no float64 copy of a float32 batch)."""
+    return np.maximum(contrib, 0.0) @ index.membership
 
 
 def principal_reasons(
@@ -142,6 +144,8 @@ def principal_reasons(
         raise ValueError(f"k must be 1..{MAX_REASONS}, got {k}")
     catalogue = catalogue or load_catalogue()
     contrib = np.asarray(contrib)
+    if contrib.dtype not in (np.float32, np.float64):
+        contrib = contrib.astype(np.float64)
     if contrib.ndim != 2 or contrib.shape[1] != len(names):
         raise ValueError(f"contributions {contrib.shape} do not match {len(names)} feature names")
     index = catalogue.index(names)
@@ -174,7 +178,7 @@ def reason_coverage(
     index = catalogue.index(names)
     positive = np.maximum(np.asarray(contrib, dtype=np.float64), 0.0)
     total = float(positive.sum())
-    covered = float((positive @ index.membership).sum())
+    covered = float((positive @ index.membership.astype(np.float64)).sum())
     reasons = principal_reasons(contrib, names, catalogue, k=1)
     return {
         "features": float(len(names)),

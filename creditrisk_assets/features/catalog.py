@@ -13,9 +13,13 @@ without its one-line description.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN, Feature, FeatureSpec
 from creditrisk_assets.schema import table_spec
+
+if TYPE_CHECKING:
+    from creditrisk_assets.risk.protected import ProtectedPolicy
 
 #: Prefix -> (source table family, subset phrase, raw table whose columns it aggregates).
 #: Longest prefixes first, so BUREAU_ACTIVE_ wins over BUREAU_.
@@ -171,10 +175,24 @@ def _source_of(name: str) -> str:
     return "application"
 
 
-def build_spec(columns: Iterable[str], sql_files: Iterable[str]) -> FeatureSpec:
-    """The spec of a feature store whose columns are ``columns`` (id and target included)."""
+def build_spec(
+    columns: Iterable[str], sql_files: Iterable[str], policy: ProtectedPolicy | None = None
+) -> FeatureSpec:
+    """The spec of a feature store whose columns are ``columns`` (id and target included).
+
+    Columns that ``policy`` (default: the declared default jurisdiction's) rules out, being or
+    being computed from a protected attribute, go to the spec's ``excluded``: still described
+    and kept in the store for the fairness checks, never among the model's features.
+    """
+    # imported here: the risk package reads this package's SQL list for its lineage scan
+    from creditrisk_assets.risk.protected import excluded_features, load_policy
+
+    policy = policy or load_policy()
+    columns = list(columns)
+    removed = excluded_features([c for c in columns if c not in (ID_COLUMN, TARGET_COLUMN)], policy)
     categorical = set(categorical_columns())
     features = []
+    excluded = []
     undescribed = []
     for name in columns:
         if name in (ID_COLUMN, TARGET_COLUMN):
@@ -185,10 +203,16 @@ def build_spec(columns: Iterable[str], sql_files: Iterable[str]) -> FeatureSpec:
             undescribed.append(name)
             continue
         kind = "categorical" if name in categorical else "numeric"
-        features.append(Feature(name=name, kind=kind, source=source, description=text))
+        feature = Feature(name=name, kind=kind, source=source, description=text)
+        (excluded if name in removed else features).append(feature)
     if undescribed:
         raise KeyError(
             "feature columns without a description (add them to features/catalog.py): "
             + ", ".join(undescribed)
         )
-    return FeatureSpec(features=tuple(features), sql_files=tuple(sql_files))
+    return FeatureSpec(
+        features=tuple(features),
+        sql_files=tuple(sql_files),
+        excluded=tuple(excluded),
+        exclusion_policy=policy.label,
+    )

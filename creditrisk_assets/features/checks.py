@@ -63,17 +63,20 @@ def contract_violations(
         problems.append(
             f"{ids['duplicate_rows']} duplicate SK_ID_CURR rows, e.g. {ids['duplicate_examples']}"
         )
+    # The model's features in spec order; the excluded (protected) ones anywhere in the store.
+    excluded = set(spec.excluded_names)
     expected = [ID_COLUMN, TARGET_COLUMN, *spec.names]
-    actual = [name for name, _ in columns]
-    if actual != expected:
-        missing = [c for c in expected if c not in actual]
+    actual = [name for name, _ in columns if name not in excluded]
+    absent_excluded = sorted(excluded - {name for name, _ in columns})
+    if actual != expected or absent_excluded:
+        missing = [c for c in expected if c not in actual] + absent_excluded
         extra = [c for c in actual if c not in expected]
         problems.append(
             f"columns differ from the spec: missing {missing[:10]}, unexpected {extra[:10]}"
             + ("" if missing or extra else " (same names, different order)")
         )
     types = dict(columns)
-    for f in spec.features:
+    for f in (*spec.features, *spec.excluded):
         want = "INTEGER" if f.kind == "categorical" else "DOUBLE"
         if f.name in types and types[f.name] != want:
             problems.append(f"{f.name} is {types[f.name]}, expected {want}")

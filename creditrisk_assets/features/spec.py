@@ -3,6 +3,11 @@
 Produced with each feature-store partition (``feature_spec.json`` beside its Parquet), stored
 with every model version, and checked by batch scoring and the API: a model is only ever fed
 the columns, in the order and of the kinds, it was trained on.
+
+``features`` are the model's features. ``excluded`` are store columns no model may use (protected
+attributes and features derived from them, see ``creditrisk_assets.risk.protected``): the store
+keeps them so the fairness checks can read them, the spec records them and the policy that
+excluded them, and nothing that feeds a model (``names``, ``xgboost_feature_types``) lists them.
 """
 
 from __future__ import annotations
@@ -32,10 +37,22 @@ class FeatureSpec:
     sql_files: tuple[str, ...] = field(default_factory=tuple)
     id_column: str = ID_COLUMN
     target_column: str = TARGET_COLUMN
+    excluded: tuple[Feature, ...] = field(default_factory=tuple)
+    exclusion_policy: str = ""
 
     @property
     def names(self) -> list[str]:
+        """The model's features, in model order (never an excluded column)."""
         return [f.name for f in self.features]
+
+    @property
+    def excluded_names(self) -> list[str]:
+        return [f.name for f in self.excluded]
+
+    @property
+    def store_names(self) -> list[str]:
+        """Every feature column of the store: the model's, then the excluded ones."""
+        return [*self.names, *self.excluded_names]
 
     @property
     def xgboost_feature_types(self) -> list[str]:
@@ -43,13 +60,19 @@ class FeatureSpec:
         return ["c" if f.kind == "categorical" else "q" for f in self.features]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "version": 1,
             "id_column": self.id_column,
             "target_column": self.target_column,
             "sql_files": list(self.sql_files),
             "features": [asdict(f) for f in self.features],
         }
+        # Only when there are exclusions: a spec without any keeps the JSON, hence the hash,
+        # that models registered before the protected-attribute policy were stored with.
+        if self.excluded or self.exclusion_policy:
+            out["excluded"] = [asdict(f) for f in self.excluded]
+            out["exclusion_policy"] = self.exclusion_policy
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, sort_keys=True)
@@ -66,6 +89,8 @@ class FeatureSpec:
             sql_files=tuple(data.get("sql_files", ())),
             id_column=data.get("id_column", ID_COLUMN),
             target_column=data.get("target_column", TARGET_COLUMN),
+            excluded=tuple(Feature(**f) for f in data.get("excluded", ())),
+            exclusion_policy=data.get("exclusion_policy", ""),
         )
 
     @classmethod

@@ -42,7 +42,7 @@ def test_each_violation_is_named() -> None:
         "duplicate SK_ID_CURR rows, e.g. [7, 9]"
         in contract_violations(COLUMNS, SPEC, _measures(), dup, set())[0]
     )
-    swapped = [COLUMNS[0], COLUMNS[1], COLUMNS[3], COLUMNS[2], COLUMNS[4]]
+    swapped = [COLUMNS[0], COLUMNS[1], COLUMNS[4], COLUMNS[3], COLUMNS[2]]
     assert "different order" in contract_violations(swapped, SPEC, _measures(), IDS, set())[0]
     missing = COLUMNS[:-1]
     assert (
@@ -54,6 +54,17 @@ def test_each_violation_is_named() -> None:
     )
     assert "infinite values" in contract_violations(COLUMNS, SPEC, _measures(inf=1), IDS, set())[0]
     assert "nan values" in contract_violations(COLUMNS, SPEC, _measures(nan=1), IDS, set())[0]
+
+
+def test_excluded_columns_stay_in_the_store_but_out_of_the_model() -> None:
+    """CODE_GENDER is a protected attribute: kept in the store (any position), not a feature."""
+    assert SPEC.names == ["AMT_CREDIT", "BUREAU_DAYS_CREDIT_MEAN"]
+    assert SPEC.excluded_names == ["CODE_GENDER"]
+    moved = [*COLUMNS[:3], COLUMNS[4], COLUMNS[3]]
+    assert contract_violations(moved, SPEC, _measures(), IDS, set()) == []
+    dropped = [c for c in COLUMNS if c[0] != "CODE_GENDER"]
+    problems = contract_violations(dropped, SPEC, _measures(), IDS, set())
+    assert "missing ['CODE_GENDER']" in problems[0]
 
 
 def test_all_null_features_pass_only_when_their_table_is_empty() -> None:

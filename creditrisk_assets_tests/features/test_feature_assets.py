@@ -34,7 +34,8 @@ def test_run_succeeds_with_all_checks_passing(built) -> None:
 def test_store_layout_matches_spec(built, store_frame: pd.DataFrame, raw_frames) -> None:
     lake, _, _ = built
     spec = load_feature_spec(lake, SNAPSHOT)
-    assert list(store_frame.columns) == ["SK_ID_CURR", "TARGET", *spec.names]
+    model_columns = [c for c in store_frame.columns if c not in spec.excluded_names]
+    assert model_columns == ["SK_ID_CURR", "TARGET", *spec.names]
     assert 150 <= len(spec.features) <= 400
     applicants = pd.concat([raw_frames["application_train"], raw_frames["application_test"]])
     assert store_frame["SK_ID_CURR"].tolist() == sorted(applicants["SK_ID_CURR"])
@@ -42,9 +43,13 @@ def test_store_layout_matches_spec(built, store_frame: pd.DataFrame, raw_frames)
     # labelled rows keep their TARGET, test rows have none
     n_test = len(raw_frames["application_test"])
     assert store_frame["TARGET"].isna().sum() == n_test
-    kinds = {f.name: f.kind for f in spec.features}
+    kinds = {f.name: f.kind for f in (*spec.features, *spec.excluded)}
     assert kinds["CODE_GENDER"] == "categorical" and kinds["AMT_CREDIT"] == "numeric"
-    assert spec.xgboost_feature_types.count("c") == 16
+    # protected attributes (and what is computed from them) stay in the store, not the model
+    assert set(spec.excluded_names) == {"CODE_GENDER", "NAME_FAMILY_STATUS", "APP_MISSING_COUNT"}
+    assert not set(spec.excluded_names) & set(spec.names)
+    assert set(spec.store_names) <= set(store_frame.columns)
+    assert spec.xgboost_feature_types.count("c") == 14
     assert all(f.description and f.source for f in spec.features)
     values = store_frame[spec.names].to_numpy(dtype="float64", na_value=np.nan)
     assert not np.isinf(values).any()

@@ -228,8 +228,11 @@ def live(make_server: Callable[..., LiveServer]) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def feature_rows(training_frame: tuple[pd.DataFrame, np.ndarray]) -> list[dict[str, Any]]:
-    """Feature rows (JSON-ready, NaN -> None) of the training applicants, in SQL column order."""
-    return _to_json_records(training_frame[0])
+    """Feature rows (JSON-ready, NaN -> None) of the training applicants, in SQL column order:
+    the model's features only (the store's protected columns are no model input)."""
+    frame = training_frame[0]
+    spec = build_spec(["SK_ID_CURR", *frame.columns], SQL_FILES)
+    return _to_json_records(frame[spec.names])
 
 
 @pytest.fixture(scope="session")

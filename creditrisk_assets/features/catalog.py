@@ -13,10 +13,14 @@ without its one-line description.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN, Feature, FeatureSpec
-from creditrisk_assets.schema import table_spec
+from creditrisk_assets.features.sql_files import SQL_FILES
+from creditrisk_assets.resources.warehouse import read_sql
+from creditrisk_assets.risk.protected import excluded_features, load_policy
+from creditrisk_assets.schema import RAW_TABLES, table_spec
 
 if TYPE_CHECKING:
     from creditrisk_assets.risk.protected import ProtectedPolicy
@@ -175,6 +179,15 @@ def _source_of(name: str) -> str:
     return "application"
 
 
+@cache
+def lineage_inputs() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(texts of the feature SQL files, every raw column name): what the protected-attribute
+    lineage scan reads to find features derived from a protected column."""
+    texts = tuple(read_sql(name) for name in SQL_FILES)
+    universe = tuple(dict.fromkeys(c for t in RAW_TABLES for c in table_spec(t).column_names))
+    return texts, universe
+
+
 def build_spec(
     columns: Iterable[str], sql_files: Iterable[str], policy: ProtectedPolicy | None = None
 ) -> FeatureSpec:
@@ -184,12 +197,10 @@ def build_spec(
     being computed from a protected attribute, go to the spec's ``excluded``: still described
     and kept in the store for the fairness checks, never among the model's features.
     """
-    # imported here: the risk package reads this package's SQL list for its lineage scan
-    from creditrisk_assets.risk.protected import excluded_features, load_policy
-
     policy = policy or load_policy()
     columns = list(columns)
-    removed = excluded_features([c for c in columns if c not in (ID_COLUMN, TARGET_COLUMN)], policy)
+    names = [c for c in columns if c not in (ID_COLUMN, TARGET_COLUMN)]
+    removed = excluded_features(names, policy, *lineage_inputs())
     categorical = set(categorical_columns())
     features = []
     excluded = []

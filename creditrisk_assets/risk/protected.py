@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from creditrisk_assets.risk.lineage import derived_from
+
 if TYPE_CHECKING:
     from creditrisk_assets.features.spec import FeatureSpec
 
@@ -85,34 +87,17 @@ def jurisdictions(path: str | Path = POLICY_FILE) -> list[str]:
     return sorted(_policy_file(str(path))["jurisdictions"])
 
 
-@cache
-def _feature_sql() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(texts of the feature SQL files, every raw column name): the lineage scan's inputs."""
-    from creditrisk_assets.features.compute import SQL_FILES
-    from creditrisk_assets.resources.warehouse import read_sql
-    from creditrisk_assets.schema import RAW_TABLES, table_spec
-
-    texts = tuple(read_sql(name) for name in SQL_FILES)
-    universe = tuple(dict.fromkeys(c for t in RAW_TABLES for c in table_spec(t).column_names))
-    return texts, universe
-
-
 def excluded_features(
     names: Iterable[str],
     policy: ProtectedPolicy,
-    sql_texts: Sequence[str] | None = None,
-    universe: Sequence[str] | None = None,
+    sql_texts: Sequence[str],
+    universe: Sequence[str],
 ) -> dict[str, str]:
     """feature -> why it is excluded, for each of ``names`` that is, or is computed from, an
-    excluded raw column. ``sql_texts``/``universe`` default to the project's feature SQL and
-    raw schema (tests pass their own)."""
-    from creditrisk_assets.risk.lineage import derived_from
-
+    excluded raw column. ``sql_texts`` and ``universe`` are the feature SQL and the raw column
+    names the lineage is read from (``features.catalog.lineage_inputs()`` for the project's own;
+    passed in, so this package never imports the feature domain that depends on it)."""
     names = list(names)
-    if sql_texts is None or universe is None:
-        default_texts, default_universe = _feature_sql()
-        sql_texts = default_texts if sql_texts is None else sql_texts
-        universe = default_universe if universe is None else universe
     sources = policy.excluded_sources
     lineage = derived_from(names, sources, sql_texts, universe)
     out = {}
@@ -125,10 +110,12 @@ def excluded_features(
 
 
 def model_features(
-    features: FeatureSpec | Iterable[str], policy: ProtectedPolicy | None = None
+    features: FeatureSpec | Iterable[str],
+    policy: ProtectedPolicy,
+    sql_texts: Sequence[str],
+    universe: Sequence[str],
 ) -> tuple[list[str], dict[str, str]]:
     """(the features a model may use, in order; the removed ones with their reason)."""
-    policy = policy or load_policy()
     names = features.store_names if hasattr(features, "store_names") else list(features)
-    removed = excluded_features(names, policy)
+    removed = excluded_features(names, policy, sql_texts, universe)
     return [n for n in names if n not in removed], removed

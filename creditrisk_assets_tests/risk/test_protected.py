@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from creditrisk_assets.features.catalog import build_spec
-from creditrisk_assets.features.compute import SQL_FILES, features_for_records
-from creditrisk_assets.resources import Warehouse
+from creditrisk_assets.features.catalog import build_spec, lineage_inputs
+from creditrisk_assets.features.sql_files import SQL_FILES
 from creditrisk_assets.risk.lineage import alias_graph, derived_from
 from creditrisk_assets.risk.protected import (
     excluded_features,
@@ -15,12 +14,13 @@ from creditrisk_assets.risk.protected import (
     load_policy,
     model_features,
 )
+from creditrisk_assets.serving.feature_sessions import features_for_records
 
 
 @pytest.fixture(scope="module")
 def store_columns() -> list[str]:
     """Every column the feature SQL produces (one empty applicant is enough to list them)."""
-    frame = features_for_records(Warehouse(), pd.DataFrame({"SK_ID_CURR": [1]}), {})
+    frame = features_for_records(pd.DataFrame({"SK_ID_CURR": [1]}), {})
     return ["SK_ID_CURR", "TARGET", *frame.columns]
 
 
@@ -58,12 +58,12 @@ def test_age_exclusion_removes_age_and_its_ratio(store_columns) -> None:
 
 
 def test_model_features_reports_why_each_feature_went(store_columns) -> None:
-    kept, removed = model_features(store_columns[2:], load_policy("eu"))
+    kept, removed = model_features(store_columns[2:], load_policy("eu"), *lineage_inputs())
     assert removed["CODE_GENDER"].startswith("protected attribute")
     assert removed["APP_EMPLOYED_AGE_RATIO"].startswith("derived from DAYS_BIRTH")
     assert "AMT_CREDIT" in kept and not set(kept) & set(removed)
     spec = build_spec(store_columns, SQL_FILES)
-    kept_from_spec, _ = model_features(spec)
+    kept_from_spec, _ = model_features(spec, load_policy(), *lineage_inputs())
     assert kept_from_spec == spec.names
 
 
@@ -108,6 +108,8 @@ def test_lineage_expands_stars_and_column_lambdas() -> None:
     assert alias_graph([sql], UNIVERSE)["HOUSING"] >= {"X_AVG", "Y_MODE"}
 
 
-def test_excluded_features_uses_the_projects_sql_by_default() -> None:
-    removed = excluded_features(["AMT_CREDIT", "NAME_FAMILY_STATUS"], load_policy())
+def test_excluded_features_reads_the_projects_sql() -> None:
+    removed = excluded_features(
+        ["AMT_CREDIT", "NAME_FAMILY_STATUS"], load_policy(), *lineage_inputs()
+    )
     assert list(removed) == ["NAME_FAMILY_STATUS"]

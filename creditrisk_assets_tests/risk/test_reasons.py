@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.features.catalog import build_spec
-from creditrisk_assets.features.compute import SQL_FILES, features_for_records
-from creditrisk_assets.resources import Warehouse
+from creditrisk_assets.features.sql_files import SQL_FILES
 from creditrisk_assets.risk.protected import jurisdictions, load_policy
 from creditrisk_assets.risk.reasons import (
     PROTECTED_EXCLUSION,
@@ -19,11 +18,12 @@ from creditrisk_assets.risk.reasons import (
     principal_reasons,
     reason_coverage,
 )
+from creditrisk_assets.serving.feature_sessions import features_for_records
 
 
 @pytest.fixture(scope="module")
 def store_columns() -> list[str]:
-    frame = features_for_records(Warehouse(), pd.DataFrame({"SK_ID_CURR": [1]}), {})
+    frame = features_for_records(pd.DataFrame({"SK_ID_CURR": [1]}), {})
     return ["SK_ID_CURR", "TARGET", *frame.columns]
 
 

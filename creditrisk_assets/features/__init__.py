@@ -3,17 +3,14 @@
 Other domains use: ``load_feature_spec(lake, partition)`` (the spec written with a partition),
 ``features_for_records(warehouse, application, history)`` (one applicant's features from raw
 records, by the same SQL as the store), and the lake paths ``STORE_PATH``/``TRAIN_PATH``/
-``TEST_PATH``.
+``TEST_PATH`` (derived from the keys in ``creditrisk_assets.keys``).
 """
 
 import dagster as dg
 
 from creditrisk_assets.features.assets import (
-    FEATURE_STORE,
     STORE_PATH,
-    TEST,
     TEST_PATH,
-    TRAIN,
     TRAIN_PATH,
     SplitConfig,
     feature_splits,
@@ -31,12 +28,9 @@ from creditrisk_assets.features.compute import features_for_records
 from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
 
 __all__ = [
-    "FEATURE_STORE",
     "SPEC_FILE",
     "STORE_PATH",
-    "TEST",
     "TEST_PATH",
-    "TRAIN",
     "TRAIN_PATH",
     "ClassBalanceConfig",
     "Feature",

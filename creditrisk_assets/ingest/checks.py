@@ -17,7 +17,8 @@ from pydantic import Field
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
 from creditrisk_assets.contracts.keys import PARENT_TABLES
 from creditrisk_assets.contracts.validate import validate_parquet
-from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR, raw_key, raw_path
+from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR
+from creditrisk_assets.keys import raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
@@ -62,7 +63,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         name="contract",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"raw/{table} satisfies its pandera contract (types, nulls, categories, "
+        description=f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, "
         "ranges, sentinels), validated in chunks streamed from the Parquet.",
     )
     def _contract(
@@ -76,7 +77,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         with warehouse.session() as con:
             report = validate_parquet(con, table, path, config.chunk_cells)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "rows_validated": report.rows,
             "failed_checks": len(report.failures),
         }
@@ -102,7 +103,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         name="unique_key",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"No two rows of raw/{table} share ({', '.join(key)}).",
+        description=f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
     )
     def _unique(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
@@ -111,7 +112,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         with warehouse.session() as con:
             report = duplicate_keys(con, table, path)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "key": list(key),
             "rows": report.rows,
             "duplicated_keys": report.duplicated_keys,
@@ -134,7 +135,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
         blocking=True,
         partitions_def=snapshot_partitions,
         additional_deps=[raw_key(t) for t in parent_tables],
-        description=f"Child keys of raw/{table} ({', '.join(spec.parents)}) exist in their "
+        description=f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their "
         "parent tables, up to a configurable orphan ratio.",
     )
     def _integrity(
@@ -156,7 +157,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
                 )
         passed = all(r.passed for r in reports)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "max_orphan_ratio": float(config.max_orphan_ratio),
             "orphans": dg.MetadataValue.json(
                 [
@@ -184,7 +185,7 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         name="row_count",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"raw/{table} has at least one row (a snapshot without applicants is a "
+        description=f"{raw_path(table)} has at least one row (a snapshot without applicants is a "
         "broken delivery).",
     )
     def _rows(
@@ -195,11 +196,11 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
             rows = con.read_parquet(path, hive_partitioning=False).aggregate("count(*)").fetchall()
         count = int(rows[0][0])
         description = (
-            f"raw/{table} has {count} rows"
+            f"{raw_path(table)} has {count} rows"
             if count
-            else f"raw/{table} has no rows: the snapshot's {table_spec(table).file} is empty"
+            else f"{raw_path(table)} has no rows: the snapshot's {table_spec(table).file} is empty"
         )
-        return _result(count > 0, description, {"table": f"raw/{table}", "rows": count})
+        return _result(count > 0, description, {"table": f"{raw_path(table)}", "rows": count})
 
     return _rows
 

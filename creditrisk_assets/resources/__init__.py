@@ -1,55 +1,13 @@
-"""The four resources every part of the platform shares, and their default wiring.
+"""The two resources every domain shares: the ``Lake`` (Parquet partitions) and the
+``Warehouse`` (DuckDB sessions).
 
-The pipeline (``definitions.py``) and the scoring API build from these same classes, so they
-cannot disagree about where data and models live (DESIGN: Resources).
+Domain-owned resources live with their domain (``ingest.source.SnapshotSource``,
+``modeling.registry.ModelRegistry``); ``wiring.default_resources()`` wires them all.
 """
 
 from __future__ import annotations
 
-import os
-
-import dagster as dg
-
-from creditrisk_assets import config
 from creditrisk_assets.resources.lake import Lake
-from creditrisk_assets.resources.registry import ModelRegistry
-from creditrisk_assets.resources.source import SnapshotSource
 from creditrisk_assets.resources.warehouse import Warehouse
 
-__all__ = ["Lake", "ModelRegistry", "SnapshotSource", "Warehouse", "default_resources"]
-
-
-def default_resources() -> dict[str, object]:
-    """Resources for a local run, configured from the environment (see ``config``)."""
-    return {
-        "source": snapshot_source_from_env(),
-        "lake": Lake(
-            base_uri=config.lake_uri(), s3_endpoint_url=os.environ.get("CREDITRISK_S3_ENDPOINT_URL")
-        ),
-        "warehouse": Warehouse(catalog_path=str(config.state_dir() / "catalog.duckdb")),
-        "registry": ModelRegistry(tracking_uri=config.mlflow_tracking_uri()),
-    }
-
-
-def snapshot_source_from_env() -> SnapshotSource:
-    """The snapshot source chosen by ``CREDITRISK_SOURCE`` (default: synthetic).
-
-    Synthetic size, seed and drift come from ``CREDITRISK_SYNTHETIC_*``; Kaggle credentials are
-    read from the environment at run time (``EnvVar``), never stored in config.
-    """
-    env = os.environ
-    kwargs: dict[str, object] = {"kind": env.get("CREDITRISK_SOURCE", "synthetic")}
-    for field, var, cast in (
-        ("applicants", "CREDITRISK_SYNTHETIC_APPLICANTS", int),
-        ("seed", "CREDITRISK_SYNTHETIC_SEED", int),
-        ("drift", "CREDITRISK_SYNTHETIC_DRIFT", float),
-        ("landing_dir", "CREDITRISK_LANDING_DIR", str),
-        ("s3_uri", "CREDITRISK_SOURCE_S3_URI", str),
-        ("s3_endpoint_url", "CREDITRISK_S3_ENDPOINT_URL", str),
-    ):
-        if env.get(var):
-            kwargs[field] = cast(env[var])
-    if env.get("KAGGLE_USERNAME") and env.get("KAGGLE_KEY"):
-        kwargs["kaggle_username"] = dg.EnvVar("KAGGLE_USERNAME")
-        kwargs["kaggle_key"] = dg.EnvVar("KAGGLE_KEY")
-    return SnapshotSource(**kwargs)
+__all__ = ["Lake", "Warehouse"]

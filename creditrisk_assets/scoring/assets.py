@@ -15,14 +15,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pydantic import Field
 
-from creditrisk_assets.deploy.promotion import CHAMPION
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
+from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import Lake, ModelRegistry
-
-BATCH_SCORES = dg.AssetKey(["scoring", "batch_scores"])
-FEATURE_STORE = dg.AssetKey(["features", "feature_store"])
-MANIFEST = dg.AssetKey(["deploy", "deploy_manifest"])
+from creditrisk_assets.resources import Lake
 
 
 class ScoringConfig(dg.Config):
@@ -47,8 +44,8 @@ def score_frame(model, rows: pd.DataFrame, k: int) -> pd.DataFrame:
 @dg.asset(
     key=BATCH_SCORES,
     partitions_def=snapshot_partitions,
-    deps=[FEATURE_STORE, MANIFEST],
-    group_name="scoring",
+    deps=[FEATURE_STORE, DEPLOY_MANIFEST],
+    group_name=group_of(BATCH_SCORES),
     description="Champion PD, decision, grade and reason codes for application_test rows.",
 )
 def batch_scores(
@@ -59,7 +56,7 @@ def batch_scores(
     if version is None:
         raise RuntimeError("no champion model to score with: promote a candidate first")
     model = registry.load(version)
-    path = lake.local_path(FEATURE_STORE.to_user_string(), partition)
+    path = lake.local_path(lake_path(FEATURE_STORE), partition)
     table = ds.dataset(path).to_table(
         columns=[ID_COLUMN, *model.spec.names], filter=pc.field(TARGET_COLUMN).is_null()
     )
@@ -69,7 +66,7 @@ def batch_scores(
     scores = score_frame(model, rows, config.reason_codes)
     scores["model_version"] = version
     scores["snapshot"] = partition
-    with lake.write_partition(BATCH_SCORES.to_user_string(), partition) as tmp:
+    with lake.write_partition(lake_path(BATCH_SCORES), partition) as tmp:
         scores.to_parquet(tmp, index=False)
     counts = scores["risk_grade"].value_counts().sort_index()
     return dg.MaterializeResult(
@@ -79,6 +76,6 @@ def batch_scores(
             "approval_rate": float((scores["decision"] == "approve").mean()),
             "mean_pd": float(scores["pd"].mean()),
             "grades": {str(k): int(v) for k, v in counts.items()},
-            "uri": lake.partition_uri(BATCH_SCORES.to_user_string(), partition),
+            "uri": lake.partition_uri(lake_path(BATCH_SCORES), partition),
         }
     )

@@ -31,7 +31,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from creditrisk_assets.resources import ModelRegistry, Warehouse, default_resources
+from creditrisk_assets.modeling.registry import ModelRegistry
+from creditrisk_assets.resources import Warehouse
 from creditrisk_assets.serving import batches, contract, fastpath, memory, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
@@ -53,6 +54,7 @@ from creditrisk_assets.serving.metrics import CONTENT_TYPE, ApiMetrics
 from creditrisk_assets.serving.middleware import LimitsAndMetricsMiddleware
 from creditrisk_assets.serving.raw_records import ScoreRequest
 from creditrisk_assets.serving.settings import ServingSettings
+from creditrisk_assets.wiring import default_resources
 
 #: ``/predict`` bodies up to this size (a handful of rows) are scored on the event loop: the
 #: work is well under a millisecond, and the hop to the threadpool and back, with the GIL

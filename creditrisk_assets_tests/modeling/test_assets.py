@@ -11,8 +11,9 @@ import pytest
 
 from creditrisk_assets.modeling import defs as modeling_defs
 from creditrisk_assets.modeling.assets import CANDIDATE_FILE
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import register_snapshot
-from creditrisk_assets.resources import Lake, ModelRegistry
+from creditrisk_assets.resources import Lake
 
 PARTITION = "2026-11-01"
 FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 100, "early_stopping_rounds": 10}

@@ -161,6 +161,7 @@ def oracle_auc(lake, snapshot_dir: Path) -> tuple[float, float, int]:
 
     from creditrisk_assets.keys import TEST_PREDICTIONS, lake_path
     from creditrisk_assets.modeling import metrics as m
+    from creditrisk_assets.modeling.prediction import PD_COLUMN
 
     preds = pd.read_parquet(lake.local_path(lake_path(TEST_PREDICTIONS), SNAPSHOT))
     oracle = pd.read_csv(snapshot_dir / "oracle_true_pd.csv")
@@ -168,7 +169,7 @@ def oracle_auc(lake, snapshot_dir: Path) -> tuple[float, float, int]:
     if len(joined) != len(preds):
         raise RuntimeError(f"oracle lacks {len(preds) - len(joined)} test rows")
     y = joined["TARGET"].to_numpy()
-    return m.roc_auc(y, joined["PD"]), m.roc_auc(y, joined["TRUE_PD"]), len(joined)
+    return m.roc_auc(y, joined[PD_COLUMN]), m.roc_auc(y, joined["TRUE_PD"]), len(joined)
 
 
 def real_snapshot(work: Path) -> Path:

@@ -1,8 +1,8 @@
 """Modeling domain: train the PD model, register it in MLflow, evaluate it, check it.
 
 Public, stable pieces other domains use: ``ScoringModel`` (scoring_model), ``DecisionPolicy``
-(policy), the metric functions (metrics) and ``ModelRegistry`` with its aliases ``CHAMPION``
-and ``PREVIOUS`` (registry).
+(policy), the metric functions (metrics), ``ModelRegistry`` with its aliases ``CHAMPION`` and
+``PREVIOUS`` (registry) and the one prediction assembly (prediction).
 """
 
 from __future__ import annotations

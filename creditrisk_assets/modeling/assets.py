@@ -32,6 +32,7 @@ from creditrisk_assets.keys import (
 from creditrisk_assets.modeling import metrics as m
 from creditrisk_assets.modeling.config import CandidateConfig
 from creditrisk_assets.modeling.plots import evaluation_plots, markdown_image
+from creditrisk_assets.modeling.prediction import GRADE_COLUMN, PD_COLUMN, prediction_frame
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.modeling.training import train_model
@@ -220,26 +221,17 @@ def test_predictions(
     partition = context.partition_key
     model = load_candidate(lake, registry, partition)
     frame = read_features(lake, FEATURES_TEST, partition, model.spec)
-    pd_values = model.predict_pd(frame)
-    out = pd.DataFrame(
-        {
-            model.spec.id_column: frame[model.spec.id_column].to_numpy(),
-            model.spec.target_column: frame[model.spec.target_column].to_numpy(),
-            "PD": pd_values,
-            "decision": model.policy.decide_many(pd_values),
-            "risk_grade": model.policy.risk_grades(pd_values),
-            "model_version": model.version,
-        }
-    )
-    reasons = model.reason_code_frame(frame, k=REASON_CODES).reset_index(drop=True)
-    out = pd.concat([out, reasons], axis=1)
+    out = prediction_frame(model, frame, REASON_CODES)
+    # The labels beside the id, the version after the grade: the table's long-standing layout.
+    out.insert(1, model.spec.target_column, frame[model.spec.target_column].to_numpy())
+    out.insert(out.columns.get_loc(GRADE_COLUMN) + 1, "model_version", model.version)
     with lake.write_partition(lake_path(TEST_PREDICTIONS), partition) as tmp:
         out.to_parquet(tmp, index=False)
     return dg.MaterializeResult(
         metadata={
             "rows": len(out),
             "model_version": model.version,
-            "mean_pd": float(pd_values.mean()),
+            "mean_pd": float(out[PD_COLUMN].to_numpy().mean()),
             "approval_rate": float((out["decision"] == "approve").mean()),
             "grades": json.dumps(out["risk_grade"].value_counts().sort_index().to_dict()),
             "path": dg.MetadataValue.path(
@@ -262,7 +254,7 @@ def test_metrics(
     partition = context.partition_key
     model = load_candidate(lake, registry, partition)
     preds = pd.read_parquet(
-        lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["TARGET", "PD"]
+        lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["TARGET", PD_COLUMN]
     )
-    y, p = preds["TARGET"].to_numpy(), preds["PD"].to_numpy()
+    y, p = preds["TARGET"].to_numpy(), preds[PD_COLUMN].to_numpy()
     return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p)

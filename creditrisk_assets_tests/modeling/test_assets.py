@@ -83,7 +83,7 @@ def test_train_job_registers_evaluates_and_checks(
     assert {"reason_1", "reason_4_description", "risk_grade"} <= set(preds.columns)
     model = registry.load(pointer["version"])
     expected = model.predict_pd(features.set_index(features["SK_ID_CURR"]).loc[preds["SK_ID_CURR"]])
-    np.testing.assert_allclose(preds["PD"], expected, rtol=1e-6)
+    np.testing.assert_allclose(preds["pd"], expected, rtol=1e-6)
 
     test_metrics = lake.read_json("model/test_metrics", PARTITION, "metrics.json")
     assert test_metrics["auc"] == pytest.approx(info.metrics["test_auc"], abs=1e-6)

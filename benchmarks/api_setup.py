@@ -108,8 +108,8 @@ def build_champion(work: Path, applicants: int) -> dict[str, Any]:
 
 def _register(work: Path, cache: Path, setup: dict[str, Any]) -> dict[str, Any]:
     """Register the cached champion in a fresh MLflow store; add the feature rows."""
+    from creditrisk_assets.modeling.registry import ModelRegistry
     from creditrisk_assets.modeling.scoring_model import artifact_checksum
-    from creditrisk_assets.resources import ModelRegistry
 
     state = work / "state"
     shutil.rmtree(state, ignore_errors=True)

@@ -83,8 +83,9 @@ def main() -> None:
     import dagster as dg
 
     from creditrisk_assets.ingest import defs as ingest_defs
+    from creditrisk_assets.ingest.source import SnapshotSource
     from creditrisk_assets.partitions import register_snapshot
-    from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+    from creditrisk_assets.resources import Lake, Warehouse
 
     resources = {
         "source": SnapshotSource(kind="landing", landing_dir=str(landing)),

@@ -63,10 +63,12 @@ def run_pipeline(snapshot_dir: Path, state: Path) -> dict:
     """raw/* + features/* then train_job on one snapshot; returns timings and lake paths."""
     import dagster as dg
 
-    from creditrisk_assets import features, ingest, modeling
+    from creditrisk_assets import features, ingest, keys, modeling
+    from creditrisk_assets.ingest.source import SnapshotSource
     from creditrisk_assets.modeling import train_job
+    from creditrisk_assets.modeling.registry import ModelRegistry
     from creditrisk_assets.partitions import register_snapshot, snapshot_partitions
-    from creditrisk_assets.resources import Lake, ModelRegistry, SnapshotSource, Warehouse
+    from creditrisk_assets.resources import Lake, Warehouse
 
     shutil.rmtree(state, ignore_errors=True)
     landing = state / "landing"
@@ -80,7 +82,7 @@ def run_pipeline(snapshot_dir: Path, state: Path) -> dict:
     }
     prep = dg.define_asset_job(
         "bench_prep",
-        selection=dg.AssetSelection.groups("ingest", "features"),
+        selection=dg.AssetSelection.groups(keys.RAW, keys.FEATURES),
         partitions_def=snapshot_partitions,
     )
     all_defs = dg.Definitions.merge(
@@ -114,13 +116,9 @@ def evaluate_options(lake, work_label: str, resampling: bool) -> dict:
     import numpy as np
 
     from creditrisk_assets.features.spec import FeatureSpec
+    from creditrisk_assets.keys import FEATURES_TEST, FEATURES_TRAIN
     from creditrisk_assets.modeling import metrics as m
-    from creditrisk_assets.modeling.assets import (
-        FEATURES_TEST,
-        FEATURES_TRAIN,
-        load_spec,
-        read_features,
-    )
+    from creditrisk_assets.modeling.assets import load_spec, read_features
     from creditrisk_assets.modeling.training import TrainParams, train_model
 
     spec = load_spec(lake, SNAPSHOT)
@@ -161,15 +159,17 @@ def oracle_auc(lake, snapshot_dir: Path) -> tuple[float, float, int]:
     """(model AUC, oracle AUC) on the test predictions' rows, and their count."""
     import pandas as pd
 
+    from creditrisk_assets.keys import TEST_PREDICTIONS, lake_path
     from creditrisk_assets.modeling import metrics as m
+    from creditrisk_assets.modeling.prediction import PD_COLUMN
 
-    preds = pd.read_parquet(lake.local_path("model/test_predictions", SNAPSHOT))
+    preds = pd.read_parquet(lake.local_path(lake_path(TEST_PREDICTIONS), SNAPSHOT))
     oracle = pd.read_csv(snapshot_dir / "oracle_true_pd.csv")
     joined = preds.merge(oracle, on="SK_ID_CURR", how="inner", validate="one_to_one")
     if len(joined) != len(preds):
         raise RuntimeError(f"oracle lacks {len(preds) - len(joined)} test rows")
     y = joined["TARGET"].to_numpy()
-    return m.roc_auc(y, joined["PD"]), m.roc_auc(y, joined["TRUE_PD"]), len(joined)
+    return m.roc_auc(y, joined[PD_COLUMN]), m.roc_auc(y, joined["TRUE_PD"]), len(joined)
 
 
 def real_snapshot(work: Path) -> Path:

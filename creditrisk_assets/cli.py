@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from creditrisk_assets import settings
-from creditrisk_assets.ingest.assets import raw_key
+from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, lake_path, raw_key
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, register_snapshot
 
 WHOLE_GRAPH_JOB = "all_assets"
@@ -46,6 +46,8 @@ def add_snapshot(snapshot: str) -> None:
 
 def demo(snapshot: str, applicants: int) -> None:
     """Register a snapshot, run the whole graph on a synthetic snapshot, say where to look."""
+    from creditrisk_assets.automation.catalog import view_name
+
     add_snapshot(snapshot)
     env = {**os.environ, "CREDITRISK_SYNTHETIC_APPLICANTS": str(applicants)}
     cmd = job_command(WHOLE_GRAPH_JOB, snapshot)
@@ -53,6 +55,7 @@ def demo(snapshot: str, applicants: int) -> None:
     subprocess.run(cmd, env=env, check=True)
     catalog()
     home = settings.state_dir()
+    store_view = view_name(lake_path(FEATURE_STORE))
     print(
         f"""
 Done: snapshot {snapshot} went through the whole graph ({applicants} synthetic applicants).
@@ -63,7 +66,7 @@ Where to look
   Scoring API       make serve         -> http://127.0.0.1:8000/docs
   Lake (Parquet)    {settings.lake_uri()}
   SQL by hand       .venv/bin/python -c "import duckdb; duckdb.connect('{home / "catalog.duckdb"}',
-                    read_only=True).sql('FROM features_feature_store LIMIT 5').show()"
+                    read_only=True).sql('FROM {store_view} LIMIT 5').show()"
   Plots, reports    {settings.reports_dir()}
   State folder      {home}  (delete it to start over: make clean)
 """
@@ -73,7 +76,7 @@ Where to look
 def catalog() -> None:
     """Refresh the hand-query DuckDB catalog over the lake and print its views."""
     from creditrisk_assets.automation.catalog import refresh_catalog
-    from creditrisk_assets.resources import default_resources
+    from creditrisk_assets.wiring import default_resources
 
     resources = default_resources()
     views = refresh_catalog(resources["lake"], resources["warehouse"])  # type: ignore[arg-type]
@@ -85,7 +88,8 @@ def status() -> None:
     import time
 
     from creditrisk_assets.ingest.assets import raw_freshness_policy
-    from creditrisk_assets.resources import default_resources
+    from creditrisk_assets.modeling.registry import CHAMPION
+    from creditrisk_assets.wiring import default_resources
 
     with _instance() as instance:
         snapshots = instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
@@ -98,8 +102,7 @@ def status() -> None:
             age = (time.time() - raw.timestamp) / 3600
             verdict = "fresh" if age <= sla_hours else "STALE"
             print(f"raw data: last ingested {age:.1f} h ago -> {verdict} (SLA {sla_hours:g} h)")
-        key = dg.AssetKey(["monitoring", "drift_report"])
-        event = instance.get_latest_materialization_event(key)
+        event = instance.get_latest_materialization_event(DRIFT_REPORT)
         if event and event.asset_materialization:
             meta = event.asset_materialization.metadata
             shown = {k: getattr(v, "value", v) for k, v in meta.items() if "drift" in k}
@@ -107,7 +110,7 @@ def status() -> None:
         else:
             print("latest drift report: none yet")
     registry = default_resources()["registry"]
-    print(f"champion: v{registry.get_alias_version('champion') or ' none'}")  # type: ignore[attr-defined]
+    print(f"champion: v{registry.get_alias_version(CHAMPION) or ' none'}")  # type: ignore[attr-defined]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

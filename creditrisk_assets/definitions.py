@@ -19,7 +19,7 @@ from creditrisk_assets import (
     monitoring,
     scoring,
 )
-from creditrisk_assets.resources import default_resources
+from creditrisk_assets.wiring import default_resources
 
 defs = dg.Definitions.merge(
     # One process per run, steps in it: a step process re-imports the code location (seconds of

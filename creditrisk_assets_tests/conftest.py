@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from creditrisk_assets.resources import Lake, ModelRegistry, SnapshotSource, Warehouse
+from creditrisk_assets.ingest.source import SnapshotSource
+from creditrisk_assets.modeling.registry import ModelRegistry
+from creditrisk_assets.resources import Lake, Warehouse
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "homecredit-real"
 SMALL_SNAPSHOT = "2026-11-01"

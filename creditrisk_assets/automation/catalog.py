@@ -16,6 +16,11 @@ from creditrisk_assets.resources import Lake, Warehouse
 _PARTITION_FILE = re.compile(r"^([a-z_]+)/([a-z_]+)/snapshot_date=\d{4}-\d{2}-\d{2}/data\.parquet$")
 
 
+def view_name(asset_path: str) -> str:
+    """The catalog view of a lake table: its lake path with ``_`` for ``/`` (``raw_bureau``)."""
+    return asset_path.replace("/", "_")
+
+
 def lake_tables(lake: Lake) -> dict[str, str]:
     """View name (``raw_bureau``) -> glob over every partition, for tables in a local lake."""
     base = Path(lake.base_uri)
@@ -26,7 +31,7 @@ def lake_tables(lake: Lake) -> dict[str, str]:
         match = _PARTITION_FILE.match(path.relative_to(base).as_posix())
         if match:
             asset_path = f"{match[1]}/{match[2]}"
-            tables[f"{match[1]}_{match[2]}"] = lake.table_glob(asset_path)
+            tables[view_name(asset_path)] = lake.table_glob(asset_path)
     return tables
 
 

@@ -6,16 +6,15 @@
 
 import dagster as dg
 
+from creditrisk_assets import keys
 from creditrisk_assets.deploy.promotion import rollback
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import ModelRegistry
 
-FEATURES = dg.AssetSelection.key_prefixes("features")
-DRIFT = dg.AssetSelection.assets(dg.AssetKey(["monitoring", "drift_report"]))
-PROMOTION = dg.AssetSelection.assets(
-    dg.AssetKey(["deploy", "canary_report"]), dg.AssetKey(["deploy", "deploy_manifest"])
-)
-SCORES = dg.AssetSelection.assets(dg.AssetKey(["scoring", "batch_scores"]))
+FEATURES = dg.AssetSelection.key_prefixes(keys.FEATURES)
+DRIFT = dg.AssetSelection.assets(keys.DRIFT_REPORT)
+PROMOTION = dg.AssetSelection.assets(keys.CANARY_REPORT, keys.DEPLOY_MANIFEST)
+SCORES = dg.AssetSelection.assets(keys.BATCH_SCORES)
 
 #: features, then drift against the champion: every new feature partition is measured.
 features_job = dg.define_asset_job(

@@ -9,11 +9,9 @@ once it has been decided. ``run_key``s make each request idempotent.
 import dagster as dg
 
 from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
-from creditrisk_assets.deploy.promotion import CHAMPION
-from creditrisk_assets.resources import ModelRegistry
+from creditrisk_assets.keys import CANDIDATE, DRIFT_REPORT
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 
-DRIFT_REPORT = dg.AssetKey(["monitoring", "drift_report"])
-CANDIDATE = dg.AssetKey(["model", "candidate"])
 BATCH = 50
 
 

@@ -17,16 +17,23 @@ from creditrisk_assets import settings
 from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
-from creditrisk_assets.deploy.promotion import CHAMPION, promote
+from creditrisk_assets.deploy.promotion import promote
+from creditrisk_assets.keys import (
+    CANARY_REPORT,
+    CANDIDATE,
+    DEPLOY_MANIFEST,
+    FEATURES_TEST,
+    TEST_METRICS,
+    group_of,
+    lake_path,
+)
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import Lake, ModelRegistry
+from creditrisk_assets.resources import Lake
 
-CANARY = dg.AssetKey(["deploy", "canary_report"])
-MANIFEST = dg.AssetKey(["deploy", "deploy_manifest"])
-CANDIDATE = dg.AssetKey(["model", "candidate"])
-TEST_METRICS = dg.AssetKey(["model", "test_metrics"])
-FEATURES_TEST = dg.AssetKey(["features", "test"])
 CANARY_FILE = "canary_report.json"
+#: The version tag holding the URI of the manifest that shipped it (named after the asset).
+MANIFEST_TAG = DEPLOY_MANIFEST.path[-1]
 
 
 class CanaryConfig(dg.Config):
@@ -44,10 +51,10 @@ class CanaryConfig(dg.Config):
 
 
 @dg.asset(
-    key=CANARY,
+    key=CANARY_REPORT,
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, TEST_METRICS, FEATURES_TEST],
-    group_name="deploy",
+    group_name=group_of(CANARY_REPORT),
     description="Candidate vs champion on the candidate's test rows: AUC/approval/mean-PD deltas.",
 )
 def canary_report(
@@ -56,7 +63,7 @@ def canary_report(
     partition = context.partition_key
     cand_version = candidate_version(registry, partition)
     champ_version = registry.get_alias_version(CHAMPION)
-    test = pd.read_parquet(lake.local_path(FEATURES_TEST.to_user_string(), partition))
+    test = pd.read_parquet(lake.local_path(lake_path(FEATURES_TEST), partition))
     y = test["TARGET"].to_numpy()
     candidate = registry.load(cand_version)
     cand_out = outcome(y, candidate.predict_pd(test), candidate.policy.cutoff)
@@ -76,7 +83,7 @@ def canary_report(
         "snapshot": partition,
         "tolerances": config.model_dump(),
     }
-    uri = lake.write_json(CANARY.to_user_string(), partition, CANARY_FILE, report)
+    uri = lake.write_json(lake_path(CANARY_REPORT), partition, CANARY_FILE, report)
     context.log.info(
         "canary[%s] v%s vs v%s: %s", partition, cand_version, champ_version, result.note
     )
@@ -96,9 +103,11 @@ def canary_report(
     )
 
 
-@dg.asset_check(asset=CANARY, blocking=True, description="The candidate is within tolerances.")
+@dg.asset_check(
+    asset=CANARY_REPORT, blocking=True, description="The candidate is within tolerances."
+)
 def canary_passed(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
-    report = lake.read_json(CANARY.to_user_string(), context.partition_key, CANARY_FILE)
+    report = lake.read_json(lake_path(CANARY_REPORT), context.partition_key, CANARY_FILE)
     return dg.AssetCheckResult(
         passed=bool(report["passed"]),
         metadata={"note": report["note"], "candidate_version": report["candidate_version"]},
@@ -112,17 +121,17 @@ class PromotionConfig(dg.Config):
 
 
 @dg.asset(
-    key=MANIFEST,
+    key=DEPLOY_MANIFEST,
     partitions_def=snapshot_partitions,
-    deps=[CANARY],
-    group_name="deploy",
+    deps=[CANARY_REPORT],
+    group_name=group_of(DEPLOY_MANIFEST),
     description="Promotes the canary-approved candidate and records what a deploy needs.",
 )
 def deploy_manifest(
     context: dg.AssetExecutionContext, config: PromotionConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
     partition = context.partition_key
-    canary = lake.read_json(CANARY.to_user_string(), partition, CANARY_FILE)
+    canary = lake.read_json(lake_path(CANARY_REPORT), partition, CANARY_FILE)
     if not canary["passed"]:  # the blocking check stops this in a run; direct calls too
         raise RuntimeError(f"canary for {partition} failed ({canary['note']}): not promoting")
     version = canary["candidate_version"]
@@ -148,8 +157,8 @@ def deploy_manifest(
             "dagster_run_id": context.run.run_id,
         },
     )
-    uri = lake.write_json(MANIFEST.to_user_string(), partition, MANIFEST_FILE, manifest)
-    registry.set_version_tags(version, {"deploy_manifest": uri, "image_tag": settings.image_tag()})
+    uri = lake.write_json(lake_path(DEPLOY_MANIFEST), partition, MANIFEST_FILE, manifest)
+    registry.set_version_tags(version, {MANIFEST_TAG: uri, "image_tag": settings.image_tag()})
     context.log.info("promoted %s v%s (replaced %s)", info.name, version, change.replaced)
     return dg.MaterializeResult(
         metadata={

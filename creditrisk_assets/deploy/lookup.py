@@ -6,8 +6,8 @@ import re
 
 import dagster as dg
 
-from creditrisk_assets.ingest.assets import raw_key
-from creditrisk_assets.resources import ModelRegistry
+from creditrisk_assets.keys import CANDIDATE, lake_path, raw_key
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.schema import RAW_TABLES
 
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
@@ -27,7 +27,7 @@ def candidate_version(registry: ModelRegistry, partition: str) -> str:
     if not versions:
         raise NoCandidate(
             f"no {registry.model_name} version is tagged partition={partition}: "
-            "materialize model/candidate for this snapshot first"
+            f"materialize {lake_path(CANDIDATE)} for this snapshot first"
         )
     return max(versions, key=lambda v: int(v.version)).version
 

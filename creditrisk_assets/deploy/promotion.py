@@ -16,8 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-CHAMPION = "champion"
-PREVIOUS = "previous"
+from creditrisk_assets.modeling.registry import CHAMPION, PREVIOUS
 
 
 class AliasRegistry(Protocol):

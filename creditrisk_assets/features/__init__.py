@@ -1,19 +1,17 @@
 """Features domain: the feature store, its train/test split, their checks, and the feature spec.
 
 Other domains use: ``load_feature_spec(lake, partition)`` (the spec written with a partition),
-the lake paths ``STORE_PATH``/``TRAIN_PATH``/``TEST_PATH``, and the SQL file names
-(``sql_files.py``). Features of one applicant from in-memory records, by the same SQL as the
-store, are the scoring API's: ``creditrisk_assets.serving.feature_sessions``.
+the lake paths ``STORE_PATH``/``TRAIN_PATH``/``TEST_PATH`` (derived from the keys in
+``creditrisk_assets.keys``), and the SQL file names (``sql_files.py``). Features of one
+applicant from in-memory records, by the same SQL as the store, are the scoring API's:
+``creditrisk_assets.serving.feature_sessions``.
 """
 
 import dagster as dg
 
 from creditrisk_assets.features.assets import (
-    FEATURE_STORE,
     STORE_PATH,
-    TEST,
     TEST_PATH,
-    TRAIN,
     TRAIN_PATH,
     SplitConfig,
     feature_splits,
@@ -30,12 +28,9 @@ from creditrisk_assets.features.checks import (
 from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
 
 __all__ = [
-    "FEATURE_STORE",
     "SPEC_FILE",
     "STORE_PATH",
-    "TEST",
     "TEST_PATH",
-    "TRAIN",
     "TRAIN_PATH",
     "ClassBalanceConfig",
     "Feature",

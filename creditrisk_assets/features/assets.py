@@ -18,18 +18,24 @@ from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
 from creditrisk_assets.features.sql_files import SQL_FILES
-from creditrisk_assets.ingest.assets import raw_key, raw_path
+from creditrisk_assets.keys import (
+    FEATURE_STORE,
+    FEATURES_TEST,
+    FEATURES_TRAIN,
+    group_of,
+    lake_path,
+    raw_key,
+    raw_path,
+)
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES
 
-GROUP = "features"
-STORE_PATH = "features/feature_store"
-TRAIN_PATH = "features/train"
-TEST_PATH = "features/test"
-FEATURE_STORE = dg.AssetKey(STORE_PATH.split("/"))
-TRAIN = dg.AssetKey(TRAIN_PATH.split("/"))
-TEST = dg.AssetKey(TEST_PATH.split("/"))
+GROUP = group_of(FEATURE_STORE)
+#: Lake paths of the three assets (derived from their keys).
+STORE_PATH = lake_path(FEATURE_STORE)
+TRAIN_PATH = lake_path(FEATURES_TRAIN)
+TEST_PATH = lake_path(FEATURES_TEST)
 BUCKETS = 10_000
 
 
@@ -97,14 +103,14 @@ class SplitConfig(dg.Config):
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            TRAIN,
+            FEATURES_TRAIN,
             deps=[FEATURE_STORE],
             group_name=GROUP,
             kinds={"duckdb", "parquet"},
             description="Labelled feature-store rows whose id hashes to the training side.",
         ),
         dg.AssetSpec(
-            TEST,
+            FEATURES_TEST,
             deps=[FEATURE_STORE],
             group_name=GROUP,
             kinds={"duckdb", "parquet"},
@@ -122,7 +128,10 @@ def feature_splits(
     test_buckets = round(config.test_fraction * BUCKETS)
     with warehouse.session() as con:
         Warehouse.register_parquet(con, {"feature_store": store})
-        for key, path, want_test in ((TRAIN, TRAIN_PATH, False), (TEST, TEST_PATH, True)):
+        for key, path, want_test in (
+            (FEATURES_TRAIN, TRAIN_PATH, False),
+            (FEATURES_TEST, TEST_PATH, True),
+        ):
             params = {"test_buckets": test_buckets, "want_test": want_test}
             with lake.write_partition(path, partition) as tmp:
                 rel = Warehouse.run_sql_file(con, "features_split", params)

@@ -23,16 +23,13 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets.features.assets import (
-    FEATURE_STORE,
     STORE_PATH,
-    TEST,
     TEST_PATH,
-    TRAIN,
     TRAIN_PATH,
     load_feature_spec,
 )
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN, FeatureSpec
-from creditrisk_assets.ingest.assets import raw_key, raw_path
+from creditrisk_assets.keys import FEATURE_STORE, FEATURES_TEST, FEATURES_TRAIN, raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES
@@ -162,10 +159,10 @@ def _split_stats(lake: Lake, warehouse: Warehouse, partition: str) -> dict[str, 
 
 
 @dg.asset_check(
-    asset=TEST,
+    asset=FEATURES_TEST,
     partitions_def=snapshot_partitions,
     blocking=True,
-    additional_deps=[TRAIN, FEATURE_STORE],
+    additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
     description="No applicant in both train and test; only labelled rows; every labelled "
     "applicant of the feature store on exactly one side.",
 )
@@ -220,10 +217,10 @@ def class_balance(s: dict[str, Any], config: ClassBalanceConfig) -> tuple[bool, 
 
 
 @dg.asset_check(
-    asset=TEST,
+    asset=FEATURES_TEST,
     partitions_def=snapshot_partitions,
     blocking=True,
-    additional_deps=[TRAIN, FEATURE_STORE],
+    additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
     description="TARGET rates of train and test agree (gap within tolerance, or not significant).",
 )
 def split_class_balance(

@@ -21,23 +21,15 @@ from creditrisk_assets import settings
 from creditrisk_assets.contracts.delivery import RawDataError, check_manifest
 from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
+from creditrisk_assets.ingest.source import SnapshotSource
+from creditrisk_assets.keys import RAW, raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions, validate_snapshot_key
-from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
 
-GROUP = "ingest"
 REQUIRED_TABLES = ("application_train",)
 SIDECAR = "ingest.json"
 DEFAULT_SLA_HOURS = 36.0
-
-
-def raw_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", table])
-
-
-def raw_path(table: str) -> str:
-    """The lake path of a raw table, e.g. ``raw/bureau``."""
-    return f"raw/{table}"
 
 
 def raw_freshness_policy() -> dg.FreshnessPolicy:
@@ -75,7 +67,7 @@ def ingest_table(
     check_manifest(snapshot, files.folder, files.manifest, present)
     if path is None and table in REQUIRED_TABLES:
         raise RawFileError(
-            f"raw/{table}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
+            f"{raw_path(table)}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
             "application_train is the one table every snapshot must carry"
         )
     scratch = settings.state_dir() / "scratch"
@@ -125,7 +117,7 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=raw_key(table),
-        group_name=GROUP,
+        group_name=RAW,
         partitions_def=snapshot_partitions,
         freshness_policy=raw_freshness_policy(),
         kinds={"duckdb", "parquet"},
@@ -151,7 +143,7 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
             raise dg.Failure(description=str(err), metadata=err.details) from err
         if summary["extra_columns_dropped"]:
             context.log.warning(
-                f"raw/{table} [{snapshot}]: dropped unknown column(s) "
+                f"{raw_path(table)} [{snapshot}]: dropped unknown column(s) "
                 f"{summary['extra_columns_dropped']} not in the {table} contract"
             )
         return dg.MaterializeResult(metadata=_metadata(summary))

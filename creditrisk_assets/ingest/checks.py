@@ -18,12 +18,13 @@ from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orp
 from creditrisk_assets.contracts.keys import PARENT_TABLES
 from creditrisk_assets.contracts.messages import shorten
 from creditrisk_assets.contracts.validate import validate_parquet
-from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR, raw_key, raw_path
+from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR
 from creditrisk_assets.ingest.snapshot_checks import (
     build_id_overlap_check,
     build_profile_check,
     never_crash,
 )
+from creditrisk_assets.keys import raw_key, raw_path
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
@@ -68,7 +69,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         name="contract",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"raw/{table} satisfies its pandera contract (types, nulls, categories, "
+        description=f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, "
         "ranges, sentinels), validated in chunks streamed from the Parquet.",
     )
     @never_crash(table, "contract")
@@ -83,7 +84,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         with warehouse.session() as con:
             report = validate_parquet(con, table, path, config.chunk_cells)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "rows_validated": report.rows,
             "failed_checks": len(report.failures),
         }
@@ -109,7 +110,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         name="unique_key",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"No two rows of raw/{table} share ({', '.join(key)}).",
+        description=f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
     )
     @never_crash(table, "unique_key")
     def _unique(
@@ -119,7 +120,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         with warehouse.session() as con:
             report = duplicate_keys(con, table, path)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "key": list(key),
             "rows": report.rows,
             "duplicated_keys": report.duplicated_keys,
@@ -142,7 +143,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
         blocking=True,
         partitions_def=snapshot_partitions,
         additional_deps=[raw_key(t) for t in parent_tables],
-        description=f"Child keys of raw/{table} ({', '.join(spec.parents)}) exist in their "
+        description=f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their "
         "parent tables, up to a configurable orphan ratio.",
     )
     @never_crash(table, "key_integrity")
@@ -165,7 +166,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
                 )
         passed = all(r.passed for r in reports)
         metadata: dict[str, Any] = {
-            "table": f"raw/{table}",
+            "table": f"{raw_path(table)}",
             "max_orphan_ratio": float(config.max_orphan_ratio),
             "orphans": dg.MetadataValue.json(
                 [
@@ -193,7 +194,7 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         name="row_count",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"raw/{table} has at least one row (a snapshot without applicants is a "
+        description=f"{raw_path(table)} has at least one row (a snapshot without applicants is a "
         "broken delivery).",
     )
     @never_crash(table, "row_count")
@@ -205,11 +206,11 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
             rows = con.read_parquet(path, hive_partitioning=False).aggregate("count(*)").fetchall()
         count = int(rows[0][0])
         description = (
-            f"raw/{table} has {count} rows"
+            f"{raw_path(table)} has {count} rows"
             if count
-            else f"raw/{table} has no rows: the snapshot's {table_spec(table).file} is empty"
+            else f"{raw_path(table)} has no rows: the snapshot's {table_spec(table).file} is empty"
         )
-        return _result(count > 0, description, {"table": f"raw/{table}", "rows": count})
+        return _result(count > 0, description, {"table": f"{raw_path(table)}", "rows": count})
 
     return _rows
 

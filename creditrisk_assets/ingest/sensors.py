@@ -9,12 +9,13 @@ request whose run key it already launched).
 # No `from __future__ import annotations`: Dagster reads the context and resource types.
 import dagster as dg
 
+from creditrisk_assets.ingest.source import SnapshotSource
+from creditrisk_assets.keys import RAW
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_partitions
-from creditrisk_assets.resources import SnapshotSource
 
 ingest_job = dg.define_asset_job(
     name="ingest_job",
-    selection=dg.AssetSelection.groups("ingest"),
+    selection=dg.AssetSelection.groups(RAW),
     description="Ingest one snapshot: the eight raw tables and their blocking checks.",
 )
 

@@ -1,13 +1,15 @@
 """Modeling domain: train the PD model, register it in MLflow, evaluate it, check it.
 
 Public, stable pieces other domains use: ``ScoringModel`` (scoring_model), ``DecisionPolicy``
-(policy), the metric functions (metrics) and ``ModelRegistry`` (resources.registry).
+(policy), the metric functions (metrics), ``ModelRegistry`` with its aliases ``CHAMPION`` and
+``PREVIOUS`` (registry) and the one prediction assembly (prediction).
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
+from creditrisk_assets import keys
 from creditrisk_assets.modeling.assets import (
     candidate,
     test_metrics,
@@ -24,7 +26,7 @@ train_job = dg.define_asset_job(
     "train_job",
     # Features first: a retrain must never read a stale or missing split (rebuilding them is
     # deterministic and cheap next to training).
-    selection=dg.AssetSelection.groups("features") | dg.AssetSelection.assets(*MODEL_ASSETS),
+    selection=dg.AssetSelection.groups(keys.FEATURES) | dg.AssetSelection.assets(*MODEL_ASSETS),
     partitions_def=snapshot_partitions,
     description="Features -> candidate -> evaluation, with their checks, for one snapshot.",
 )

@@ -18,44 +18,47 @@ import pandas as pd
 
 from creditrisk_assets import settings
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.keys import (
+    CANDIDATE,
+    FEATURE_STORE,
+    FEATURES_TEST,
+    FEATURES_TRAIN,
+    TEST_METRICS,
+    TEST_PREDICTIONS,
+    TRAIN_METRICS,
+    group_of,
+    lake_path,
+)
 from creditrisk_assets.modeling import metrics as m
 from creditrisk_assets.modeling.config import CandidateConfig
 from creditrisk_assets.modeling.plots import evaluation_plots, markdown_image
+from creditrisk_assets.modeling.prediction import GRADE_COLUMN, PD_COLUMN, prediction_frame
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.modeling.training import train_model
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import Lake, ModelRegistry
+from creditrisk_assets.resources import Lake
 
-CANDIDATE = dg.AssetKey(["model", "candidate"])
-TRAIN_METRICS = dg.AssetKey(["model", "train_metrics"])
-TEST_METRICS = dg.AssetKey(["model", "test_metrics"])
-TEST_PREDICTIONS = dg.AssetKey(["model", "test_predictions"])
-FEATURE_STORE = dg.AssetKey(["features", "feature_store"])
-FEATURES_TRAIN = dg.AssetKey(["features", "train"])
-FEATURES_TEST = dg.AssetKey(["features", "test"])
+GROUP = group_of(CANDIDATE)
 CANDIDATE_FILE = "candidate.json"
 METRICS_FILE = "metrics.json"
 REASON_CODES = 4
 
 
-def path_of(key: dg.AssetKey) -> str:
-    return "/".join(key.path)
-
-
 def load_spec(lake: Lake, partition: str) -> FeatureSpec:
-    return FeatureSpec.from_dict(lake.read_json(path_of(FEATURE_STORE), partition, SPEC_FILE))
+    return FeatureSpec.from_dict(lake.read_json(lake_path(FEATURE_STORE), partition, SPEC_FILE))
 
 
 def read_features(lake: Lake, key: dg.AssetKey, partition: str, spec: FeatureSpec) -> pd.DataFrame:
     """Id, target and spec columns of a split (a clear error naming absent columns)."""
-    path = lake.local_path(path_of(key), partition)
+    path = lake.local_path(lake_path(key), partition)
     wanted = [spec.id_column, spec.target_column, *spec.names]
     import pyarrow.parquet as pq
 
     present = set(pq.read_schema(path).names)
     missing = [c for c in wanted if c not in present]
     if missing:
-        raise KeyError(f"{path_of(key)} [{partition}] lacks columns {missing}")
+        raise KeyError(f"{lake_path(key)} [{partition}] lacks columns {missing}")
     return pd.read_parquet(path, columns=wanted)
 
 
@@ -71,7 +74,7 @@ def data_fingerprint(paths: list[str], spec: FeatureSpec) -> str:
 
 def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> ScoringModel:
     """The version ``model/candidate`` registered for ``partition``, checksum-verified."""
-    pointer = lake.read_json(path_of(CANDIDATE), partition, CANDIDATE_FILE)
+    pointer = lake.read_json(lake_path(CANDIDATE), partition, CANDIDATE_FILE)
     model = registry.load(pointer["version"])
     if model.checksum != pointer["checksum"]:
         raise RuntimeError(
@@ -85,7 +88,7 @@ def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> Scori
     key=CANDIDATE,
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE, FEATURES_TRAIN],
-    group_name="modeling",
+    group_name=GROUP,
     description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
 )
 def candidate(
@@ -94,7 +97,7 @@ def candidate(
     partition = context.partition_key
     spec = load_spec(lake, partition)
     frame = read_features(lake, FEATURES_TRAIN, partition, spec)
-    train_path = lake.local_path(path_of(FEATURES_TRAIN), partition)
+    train_path = lake.local_path(lake_path(FEATURES_TRAIN), partition)
     fingerprint = data_fingerprint([train_path], spec)
     params = config.params()
     tags = {
@@ -135,7 +138,7 @@ def candidate(
             "model_name": info.name,
             "feature_spec_hash": spec.hash,
         }
-        lake.write_json(path_of(CANDIDATE), partition, CANDIDATE_FILE, pointer)
+        lake.write_json(lake_path(CANDIDATE), partition, CANDIDATE_FILE, pointer)
     context.log.info("candidate[%s]: registered %s v%s", partition, info.name, info.version)
     top = sorted(gain, key=lambda k: -gain[k])[:10]
     return dg.MaterializeResult(
@@ -167,7 +170,7 @@ def _evaluate(
     values = m.all_metrics(y, p, cutoff)
     folder = settings.reports_dir() / "model" / partition / f"v{model.version}"
     plots = evaluation_plots(y, p, folder, split, cutoff)
-    pointer = lake.read_json(path_of(CANDIDATE), partition, CANDIDATE_FILE)
+    pointer = lake.read_json(lake_path(CANDIDATE), partition, CANDIDATE_FILE)
     run_id = pointer["mlflow_run_id"]
     registry.log_to_run(run_id, metrics={f"{split}_{k}": v for k, v in values.items()})
     for path in plots.values():
@@ -177,7 +180,7 @@ def _evaluate(
         {f"metric.{split}_{k}": round(v, 6) for k, v in values.items() if k != "pd_cutoff"},
     )
     lake.write_json(
-        path_of(key), partition, METRICS_FILE, {**values, "model_version": model.version}
+        lake_path(key), partition, METRICS_FILE, {**values, "model_version": model.version}
     )
     metadata: dict[str, Any] = {k: float(v) for k, v in values.items()}
     metadata["model_version"] = model.version
@@ -191,7 +194,7 @@ def _evaluate(
     key=TRAIN_METRICS,
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TRAIN],
-    group_name="modeling",
+    group_name=GROUP,
     description="The candidate's metrics on its own train split (for the overfit-gap check).",
 )
 def train_metrics(
@@ -209,7 +212,7 @@ def train_metrics(
     key=TEST_PREDICTIONS,
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TEST],
-    group_name="modeling",
+    group_name=GROUP,
     description="PD, decision, risk grade and top-4 reason codes for every test row (Parquet).",
 )
 def test_predictions(
@@ -218,29 +221,22 @@ def test_predictions(
     partition = context.partition_key
     model = load_candidate(lake, registry, partition)
     frame = read_features(lake, FEATURES_TEST, partition, model.spec)
-    pd_values = model.predict_pd(frame)
-    out = pd.DataFrame(
-        {
-            model.spec.id_column: frame[model.spec.id_column].to_numpy(),
-            model.spec.target_column: frame[model.spec.target_column].to_numpy(),
-            "PD": pd_values,
-            "decision": model.policy.decide_many(pd_values),
-            "risk_grade": model.policy.risk_grades(pd_values),
-            "model_version": model.version,
-        }
-    )
-    reasons = model.reason_code_frame(frame, k=REASON_CODES).reset_index(drop=True)
-    out = pd.concat([out, reasons], axis=1)
-    with lake.write_partition(path_of(TEST_PREDICTIONS), partition) as tmp:
+    out = prediction_frame(model, frame, REASON_CODES)
+    # The labels beside the id, the version after the grade: the table's long-standing layout.
+    out.insert(1, model.spec.target_column, frame[model.spec.target_column].to_numpy())
+    out.insert(out.columns.get_loc(GRADE_COLUMN) + 1, "model_version", model.version)
+    with lake.write_partition(lake_path(TEST_PREDICTIONS), partition) as tmp:
         out.to_parquet(tmp, index=False)
     return dg.MaterializeResult(
         metadata={
             "rows": len(out),
             "model_version": model.version,
-            "mean_pd": float(pd_values.mean()),
+            "mean_pd": float(out[PD_COLUMN].to_numpy().mean()),
             "approval_rate": float((out["decision"] == "approve").mean()),
             "grades": json.dumps(out["risk_grade"].value_counts().sort_index().to_dict()),
-            "path": dg.MetadataValue.path(lake.partition_uri(path_of(TEST_PREDICTIONS), partition)),
+            "path": dg.MetadataValue.path(
+                lake.partition_uri(lake_path(TEST_PREDICTIONS), partition)
+            ),
         }
     )
 
@@ -249,7 +245,7 @@ def test_predictions(
     key=TEST_METRICS,
     partitions_def=snapshot_partitions,
     deps=[TEST_PREDICTIONS],
-    group_name="modeling",
+    group_name=GROUP,
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test.",
 )
 def test_metrics(
@@ -258,7 +254,7 @@ def test_metrics(
     partition = context.partition_key
     model = load_candidate(lake, registry, partition)
     preds = pd.read_parquet(
-        lake.local_path(path_of(TEST_PREDICTIONS), partition), columns=["TARGET", "PD"]
+        lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["TARGET", PD_COLUMN]
     )
-    y, p = preds["TARGET"].to_numpy(), preds["PD"].to_numpy()
+    y, p = preds["TARGET"].to_numpy(), preds[PD_COLUMN].to_numpy()
     return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p)

@@ -12,14 +12,8 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from creditrisk_assets.ingest.assets import raw_key
-from creditrisk_assets.modeling.assets import (
-    METRICS_FILE,
-    TEST_METRICS,
-    TEST_PREDICTIONS,
-    TRAIN_METRICS,
-    path_of,
-)
+from creditrisk_assets.keys import TEST_METRICS, TEST_PREDICTIONS, TRAIN_METRICS, lake_path, raw_key
+from creditrisk_assets.modeling.assets import METRICS_FILE
 from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.resources import Lake
@@ -28,7 +22,7 @@ RAW_APPLICATIONS = raw_key("application_train")
 
 
 def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
-    return lake.read_json(path_of(key), partition, METRICS_FILE)
+    return lake.read_json(lake_path(key), partition, METRICS_FILE)
 
 
 @dg.asset_check(
@@ -103,10 +97,10 @@ def fairness(
 ) -> dg.AssetCheckResult:
     partition = context.partition_key
     preds = pd.read_parquet(
-        lake.local_path(path_of(TEST_PREDICTIONS), partition), columns=["SK_ID_CURR", "decision"]
+        lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["SK_ID_CURR", "decision"]
     )
     raw = pd.read_parquet(
-        lake.local_path(path_of(RAW_APPLICATIONS), partition),
+        lake.local_path(lake_path(RAW_APPLICATIONS), partition),
         columns=["SK_ID_CURR", "CODE_GENDER", "DAYS_BIRTH"],
     )
     joined = preds.merge(raw, on="SK_ID_CURR", how="left", validate="one_to_one")

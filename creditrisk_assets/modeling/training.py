@@ -24,6 +24,7 @@ import pandas as pd
 import xgboost as xgb
 
 from creditrisk_assets.features.spec import FeatureSpec
+from creditrisk_assets.keys import FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 
 Resampling = Literal["none", "undersample", "smote"]
@@ -80,7 +81,10 @@ def feature_matrix(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
     return frame[spec.names].to_numpy(dtype=np.float32, na_value=np.nan)
 
 
-def labels(frame: pd.DataFrame, spec: FeatureSpec, table: str = "features/train") -> np.ndarray:
+TRAIN_TABLE = lake_path(FEATURES_TRAIN)
+
+
+def labels(frame: pd.DataFrame, spec: FeatureSpec, table: str = TRAIN_TABLE) -> np.ndarray:
     """The 0/1 target; a clear error naming rows when it is missing or not binary."""
     col = spec.target_column
     if col not in frame.columns:
@@ -133,7 +137,7 @@ def train_model(
     x = feature_matrix(frame, spec)
     y = labels(frame, spec)
     if len(np.unique(y)) < 2:
-        raise ValueError("features/train holds a single TARGET class; cannot train a PD model")
+        raise ValueError(f"{TRAIN_TABLE} holds a single TARGET class; cannot train a PD model")
     from sklearn.model_selection import train_test_split  # lazy: keeps the code location light
 
     x_fit, x_val, y_fit, y_val = train_test_split(

@@ -17,7 +17,8 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.deploy.promotion import CHAMPION
+from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
     DEFAULT_QUANTILES,
     DriftThresholds,
@@ -26,10 +27,8 @@ from creditrisk_assets.monitoring.drift import (
 )
 from creditrisk_assets.monitoring.evidently_report import evidently_drift, sample_parquet
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import Lake, ModelRegistry, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 
-DRIFT_REPORT = dg.AssetKey(["monitoring", "drift_report"])
-FEATURE_STORE = dg.AssetKey(["features", "feature_store"])
 REPORT_FILE = "drift_report.json"
 
 
@@ -72,7 +71,7 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     key=DRIFT_REPORT,
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE],
-    group_name="monitoring",
+    group_name=group_of(DRIFT_REPORT),
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
 )
 def drift_report(
@@ -93,7 +92,7 @@ def drift_report(
             "drift_detected": False,
             "reason": "no champion registered yet: there is no training reference",
         }
-        uri = lake.write_json(DRIFT_REPORT.to_user_string(), partition, REPORT_FILE, report)
+        uri = lake.write_json(lake_path(DRIFT_REPORT), partition, REPORT_FILE, report)
         context.log.info("drift_report[%s]: no champion, no reference", partition)
         return dg.MaterializeResult(
             metadata={
@@ -110,8 +109,8 @@ def drift_report(
     if ref_partition is None:
         raise ValueError(f"champion v{champion_version} has no 'partition' tag: no reference")
     features = list(champion.spec.names)
-    ref_path = lake.local_path("features/train", ref_partition)
-    cur_path = lake.local_path(FEATURE_STORE.to_user_string(), partition)
+    ref_path = lake.local_path(lake_path(FEATURES_TRAIN), ref_partition)
+    cur_path = lake.local_path(lake_path(FEATURE_STORE), partition)
     with warehouse.session() as con:
         psi = psi_sql(con, ref_path, cur_path, features, DEFAULT_QUANTILES)
     summary = summarize_psi(psi, thresholds)
@@ -137,7 +136,7 @@ def drift_report(
             "json": str(evidently.json_path),
         },
     }
-    uri = lake.write_json(DRIFT_REPORT.to_user_string(), partition, REPORT_FILE, report)
+    uri = lake.write_json(lake_path(DRIFT_REPORT), partition, REPORT_FILE, report)
     context.log.info(
         "drift_report[%s] vs champion v%s (%s): share %.3f, max PSI %.3f -> %s",
         partition,
@@ -176,7 +175,7 @@ def drift_report(
 def drift_within_thresholds(
     context: dg.AssetCheckExecutionContext, lake: Lake
 ) -> dg.AssetCheckResult:
-    report = lake.read_json(DRIFT_REPORT.to_user_string(), context.partition_key, REPORT_FILE)
+    report = lake.read_json(lake_path(DRIFT_REPORT), context.partition_key, REPORT_FILE)
     return dg.AssetCheckResult(
         passed=not report["drift_detected"],
         severity=dg.AssetCheckSeverity.WARN,

@@ -2,53 +2,36 @@
 
 The rows are the feature store's ``application_test`` applicants (TARGET is NULL): the same
 feature rows, made by the same SQL, that training used (invariant 4, docs/invariants.md).
-Decisions and grades come from the model's own ``DecisionPolicy`` (its registered cut-off), so
-a batch decision is exactly what the API would answer for that applicant.
+Decisions and grades come from the model's own ``DecisionPolicy`` (its registered cut-off) and
+the table is ``modeling.prediction.prediction_frame``, the assembly the API uses too, so a batch
+decision is exactly what the API would answer for that applicant.
 
 It depends on ``deploy/deploy_manifest`` so that, in a whole-graph run, scoring waits for the
 promotion of that run and uses the model it just deployed.
 """
 
 import dagster as dg
-import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pydantic import Field
 
-from creditrisk_assets.deploy.promotion import CHAMPION
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
+from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
+from creditrisk_assets.modeling.prediction import PD_COLUMN, prediction_frame
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.resources import Lake, ModelRegistry
-
-BATCH_SCORES = dg.AssetKey(["scoring", "batch_scores"])
-FEATURE_STORE = dg.AssetKey(["features", "feature_store"])
-MANIFEST = dg.AssetKey(["deploy", "deploy_manifest"])
+from creditrisk_assets.resources import Lake
 
 
 class ScoringConfig(dg.Config):
     reason_codes: int = Field(default=4, description="Reason codes kept per applicant (top k).")
 
 
-def score_frame(model, rows: pd.DataFrame, k: int) -> pd.DataFrame:
-    """PD, decision, risk grade and reason codes for each row (a pure function of the model)."""
-    pd_values = model.predict_pd(rows)
-    out = pd.DataFrame(
-        {
-            ID_COLUMN: rows[ID_COLUMN].to_numpy(),
-            "pd": pd_values,
-            "decision": model.policy.decide_many(pd_values),
-            "risk_grade": model.policy.risk_grades(pd_values),
-        }
-    )
-    reasons = model.reason_code_frame(rows.reset_index(drop=True), k=k)
-    return pd.concat([out, reasons], axis=1)
-
-
 @dg.asset(
     key=BATCH_SCORES,
     partitions_def=snapshot_partitions,
-    deps=[FEATURE_STORE, MANIFEST],
-    group_name="scoring",
+    deps=[FEATURE_STORE, DEPLOY_MANIFEST],
+    group_name=group_of(BATCH_SCORES),
     description="Champion PD, decision, grade and reason codes for application_test rows.",
 )
 def batch_scores(
@@ -59,17 +42,17 @@ def batch_scores(
     if version is None:
         raise RuntimeError("no champion model to score with: promote a candidate first")
     model = registry.load(version)
-    path = lake.local_path(FEATURE_STORE.to_user_string(), partition)
+    path = lake.local_path(lake_path(FEATURE_STORE), partition)
     table = ds.dataset(path).to_table(
         columns=[ID_COLUMN, *model.spec.names], filter=pc.field(TARGET_COLUMN).is_null()
     )
     rows = table.to_pandas()
     if rows.empty:
         raise ValueError(f"feature store {partition} has no unlabelled (application_test) rows")
-    scores = score_frame(model, rows, config.reason_codes)
+    scores = prediction_frame(model, rows, config.reason_codes)
     scores["model_version"] = version
     scores["snapshot"] = partition
-    with lake.write_partition(BATCH_SCORES.to_user_string(), partition) as tmp:
+    with lake.write_partition(lake_path(BATCH_SCORES), partition) as tmp:
         scores.to_parquet(tmp, index=False)
     counts = scores["risk_grade"].value_counts().sort_index()
     return dg.MaterializeResult(
@@ -77,8 +60,8 @@ def batch_scores(
             "rows": len(scores),
             "model_version": version,
             "approval_rate": float((scores["decision"] == "approve").mean()),
-            "mean_pd": float(scores["pd"].mean()),
+            "mean_pd": float(scores[PD_COLUMN].mean()),
             "grades": {str(k): int(v) for k, v in counts.items()},
-            "uri": lake.partition_uri(BATCH_SCORES.to_user_string(), partition),
+            "uri": lake.partition_uri(lake_path(BATCH_SCORES), partition),
         }
     )

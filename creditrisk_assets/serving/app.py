@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from creditrisk_assets.resources import ModelRegistry, default_resources
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.serving import contract, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
@@ -51,6 +51,7 @@ from creditrisk_assets.serving.metrics import CONTENT_TYPE, ApiMetrics
 from creditrisk_assets.serving.middleware import LimitsAndMetricsMiddleware
 from creditrisk_assets.serving.raw_records import ScoreRequest
 from creditrisk_assets.serving.settings import ServingSettings
+from creditrisk_assets.wiring import default_resources
 
 
 def create_app(

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
-from creditrisk_assets.resources import ModelRegistry
 from creditrisk_assets.serving.fastpath import tree_paths
 from creditrisk_assets.serving.metrics import ApiMetrics
 

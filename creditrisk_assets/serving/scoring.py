@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from creditrisk_assets.modeling.scoring_model import top_reasons
+from creditrisk_assets.modeling.prediction import assess
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
 
@@ -155,13 +155,14 @@ def reason_method(requested: str, n_rows: int, exact_max_rows: int) -> str:
     return "exact" if n_rows <= exact_max_rows else "fast"
 
 
-def _pds_and_contributions(
+def _margins_and_contributions(
     served: ServedModel, x: np.ndarray, method: str, parallel: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """PD and contributions from one DMatrix: for one row, ``inplace_predict``'s input checks
-    cost ~0.15 ms, four times the prediction itself. Same margin + offset as ``predict_pd``;
-    ``fast`` reasons come with the margin from each row's leaves where the model allows it
-    (``tree_paths.py``: same margins, ~35 % less time than XGBoost's two passes).
+    """Booster margins and contributions from one DMatrix: for one row, ``inplace_predict``'s
+    input checks cost ~0.15 ms, four times the prediction itself. ``fast`` reasons come with the
+    margin from each row's leaves where the model allows it (``tree_paths.py``: same margins,
+    ~35 % less time than XGBoost's two passes). PD, decision and reasons are then assembled by
+    ``modeling.prediction.assess``, as for ``ScoringModel.predict_pd`` and the batch tables.
     ``parallel=False``: the one-thread booster whatever the rows (chunks scored side by side)."""
     booster, threads = served.booster_for(len(x) if parallel else 1)
     dm = xgb.DMatrix(x, nthread=threads)
@@ -174,8 +175,7 @@ def _pds_and_contributions(
             dm, pred_contribs=True, approx_contribs=method == "fast", validate_features=False
         )
         contrib = np.asarray(out)[:, :-1]
-    margin = np.asarray(margin, dtype=np.float64) + served.model.meta.logit_offset
-    return 1.0 / (1.0 + np.exp(-margin)), contrib
+    return margin, contrib
 
 
 def predict(
@@ -188,19 +188,17 @@ def predict(
 ) -> list[dict[str, Any]]:
     """Prediction dicts (PD, decision, grade, reason codes, version), one per row of ``x``."""
     model = served.model
-    pds, contrib = _pds_and_contributions(served, x, method, parallel)
-    decisions = model.policy.decide_many(pds)
-    grades = model.policy.risk_grades(pds)
-    top = top_reasons(contrib, k)
-    rows = np.arange(len(contrib))[:, None]
-    top_vals = contrib[rows, top].tolist()
-    top_x = x[rows, top].astype(np.float64).tolist()
+    margin, contrib = _margins_and_contributions(served, x, method, parallel)
+    result = assess(model.policy, margin, model.meta.logit_offset, contrib, k)
+    decisions, grades, top = result.decision, result.risk_grade, result.reasons
+    top_vals = result.contributions.tolist()
+    top_x = x[np.arange(len(x))[:, None], top].astype(np.float64).tolist()
     top_idx = top.tolist()
     names = served.feature_names
     descs = served.descriptions
     version = served.version
     out = []
-    for i, p in enumerate(pds.tolist()):
+    for i, p in enumerate(result.pd.tolist()):
         reasons = [
             {
                 "feature": names[j],

@@ -14,8 +14,9 @@ import pytest
 import xgboost as xgb
 
 from creditrisk_assets.features.spec import Feature, FeatureSpec
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
-from creditrisk_assets.resources import Lake, ModelRegistry, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 
 FEATURES = [f"f{i}" for i in range(6)]
 SPEC = FeatureSpec(tuple(Feature(n, "numeric", "application", f"feature {n}") for n in FEATURES))

@@ -9,8 +9,8 @@ import pytest
 
 from creditrisk_assets import automation, deploy, features, ingest, modeling, monitoring, scoring
 from creditrisk_assets.automation.sensors import drift_retrain_sensor, promotion_sensor
+from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import register_snapshot
-from creditrisk_assets.resources import SnapshotSource
 
 A, B = "2026-11-01", "2026-12-01"
 TINY = {

@@ -11,8 +11,9 @@ import pytest
 
 from creditrisk_assets.contracts import raw_schema, raw_schemas, validate_parquet
 from creditrisk_assets.ingest import defs as ingest_defs
+from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import register_snapshot
-from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES, RAW_TABLES, table_spec
 
 SNAPSHOT = "2026-11-01"

@@ -8,12 +8,12 @@ import pandas as pd
 
 from creditrisk_assets.features import (
     STORE_PATH,
-    TEST,
     TEST_PATH,
     TRAIN_PATH,
     load_feature_spec,
     split_bucket,
 )
+from creditrisk_assets.keys import FEATURES_TEST as TEST
 from creditrisk_assets.resources import Lake, Warehouse
 
 SNAPSHOT = "2026-11-01"

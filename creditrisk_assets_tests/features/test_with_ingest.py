@@ -10,8 +10,9 @@ import pandas as pd
 
 from creditrisk_assets.features import STORE_PATH, TEST_PATH, TRAIN_PATH, load_feature_spec
 from creditrisk_assets.ingest import defs as ingest_defs
+from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
-from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 
 SNAPSHOT = "2026-11-01"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from creditrisk_assets.resources import Lake, SnapshotSource, Warehouse
+from creditrisk_assets.ingest.source import SnapshotSource
+from creditrisk_assets.resources import Lake, Warehouse
 
 SNAPSHOT = "2026-11-01"
 

@@ -11,9 +11,10 @@ import dagster as dg
 from creditrisk_assets.ingest import defs as ingest_defs
 from creditrisk_assets.ingest.connectors.landing import SUCCESS_MARKER, landed_snapshots
 from creditrisk_assets.ingest.sensors import landing_sensor
+from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
-from creditrisk_assets.resources import SnapshotSource, default_resources
 from creditrisk_assets.schema import RAW_TABLES
+from creditrisk_assets.wiring import default_resources
 
 
 def _defs(landing: Path) -> dg.Definitions:

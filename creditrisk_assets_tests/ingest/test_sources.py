@@ -19,8 +19,8 @@ from creditrisk_assets.ingest.connectors.base import (
     md5_of,
     verify_file,
 )
+from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import InvalidSnapshotKey, register_snapshot
-from creditrisk_assets.resources import SnapshotSource
 
 SNAPSHOT = "2026-11-01"
 

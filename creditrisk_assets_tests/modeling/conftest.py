@@ -15,8 +15,9 @@ import pytest
 import xgboost as xgb
 
 from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
-from creditrisk_assets.resources import Lake, ModelRegistry
+from creditrisk_assets.resources import Lake
 
 PARTITION = "2026-11-01"
 

@@ -11,8 +11,9 @@ import pytest
 
 from creditrisk_assets.modeling import defs as modeling_defs
 from creditrisk_assets.modeling.assets import CANDIDATE_FILE
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import register_snapshot
-from creditrisk_assets.resources import Lake, ModelRegistry
+from creditrisk_assets.resources import Lake
 
 PARTITION = "2026-11-01"
 FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 100, "early_stopping_rounds": 10}
@@ -82,7 +83,7 @@ def test_train_job_registers_evaluates_and_checks(
     assert {"reason_1", "reason_4_description", "risk_grade"} <= set(preds.columns)
     model = registry.load(pointer["version"])
     expected = model.predict_pd(features.set_index(features["SK_ID_CURR"]).loc[preds["SK_ID_CURR"]])
-    np.testing.assert_allclose(preds["PD"], expected, rtol=1e-6)
+    np.testing.assert_allclose(preds["pd"], expected, rtol=1e-6)
 
     test_metrics = lake.read_json("model/test_metrics", PARTITION, "metrics.json")
     assert test_metrics["auc"] == pytest.approx(info.metrics["test_auc"], abs=1e-6)

@@ -12,9 +12,11 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from creditrisk_assets import features, ingest, modeling
+from creditrisk_assets import features, ingest, keys, modeling
+from creditrisk_assets.ingest.source import SnapshotSource
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import register_snapshot
-from creditrisk_assets.resources import Lake, ModelRegistry, SnapshotSource, Warehouse
+from creditrisk_assets.resources import Lake, Warehouse
 
 SNAPSHOT = "2026-11-01"  # the shared small_snapshot_dir's date
 
@@ -32,7 +34,7 @@ def test_chain_on_small_synthetic_snapshot(
     (landing / SNAPSHOT).symlink_to(small_snapshot_dir)
     job = dg.define_asset_job(
         "chain",
-        selection=dg.AssetSelection.groups("ingest", "features", "modeling"),
+        selection=dg.AssetSelection.groups(keys.RAW, keys.FEATURES, keys.MODEL),
         partitions_def=modeling.train_job.partitions_def,
     )
     defs = dg.Definitions.merge(

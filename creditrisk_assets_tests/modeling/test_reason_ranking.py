@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from creditrisk_assets.modeling.scoring_model import top_reasons
+from creditrisk_assets.modeling.prediction import top_reasons
 
 
 def test_top_reasons_match_a_full_sort():

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from creditrisk_assets.modeling.registry import TAG_CHECKSUM, ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ModelIntegrityError, ScoringModel
-from creditrisk_assets.resources import ModelRegistry
-from creditrisk_assets.resources.registry import TAG_CHECKSUM
 
 
 def _register(registry: ModelRegistry, model_dir: tuple[Path, str], partition: str) -> str:

@@ -23,8 +23,9 @@ import xgboost as xgb
 
 from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.sql_files import SQL_FILES
+from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
-from creditrisk_assets.resources import ModelRegistry, Warehouse
+from creditrisk_assets.resources import Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 from creditrisk_assets.serving import ServingSettings, create_app
 from creditrisk_assets.serving.feature_sessions import features_for_records

@@ -1,4 +1,4 @@
-"""SnapshotSource: where a snapshot's raw files come from (owned by the ingestion domain).
+"""SnapshotSource: the ingestion domain's resource saying where a snapshot's raw files come from.
 
 Kept thin on purpose: it holds configuration and delegates to the connectors in
 ``creditrisk_assets.ingest.connectors``, which each turn a snapshot date into a local folder of
@@ -9,15 +9,13 @@ inside each raw asset's step.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
-
-if TYPE_CHECKING:
-    from creditrisk_assets.ingest.connectors.base import SnapshotFiles
+from creditrisk_assets.ingest.connectors.base import SnapshotFiles
 
 
 class SnapshotSource(dg.ConfigurableResource):

@@ -213,7 +213,8 @@ def train_metrics(
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TEST],
     group_name=GROUP,
-    description="PD, decision, risk grade and top-4 reason codes for every test row (Parquet).",
+    description="PD, decision, master-scale grade and up to four catalogue reason statements "
+    "for every test row (Parquet).",
 )
 def test_predictions(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
@@ -234,6 +235,8 @@ def test_predictions(
             "mean_pd": float(out[PD_COLUMN].to_numpy().mean()),
             "approval_rate": float((out["decision"] == "approve").mean()),
             "grades": json.dumps(out["risk_grade"].value_counts().sort_index().to_dict()),
+            "scale_version": str(out["scale_version"].iat[0]),
+            "catalogue_version": str(out["catalogue_version"].iat[0]),
             "path": dg.MetadataValue.path(
                 lake.partition_uri(lake_path(TEST_PREDICTIONS), partition)
             ),

@@ -6,7 +6,6 @@ PD rises with ``x_risk`` and with category 2 of ``cat_region``; ``x_noise`` carr
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from creditrisk_assets.features.spec import SPEC_FILE, Feature, FeatureSpec
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 from creditrisk_assets.resources import Lake
-from creditrisk_assets.risk.reasons import CATALOGUE_FILE
 
 PARTITION = "2026-11-01"
 
@@ -42,22 +40,14 @@ TEST_CATALOGUE = {
         "T02": "Region of residence",
         "T03": "Protective factors too weak",
     },
-    "exclusions": {"X-PROTECTED": "Protected attribute: never cited"},
     "features": {"x_risk": "T01", "cat_region": "T02", "x_safe": "T03", "x_noise": "T03"},
 }
 
 
 @pytest.fixture(autouse=True)
-def tiny_catalogue(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Every modeling test cites the tiny features' catalogue (``CREDITRISK_REASON_CATALOGUE``)."""
-    path = tmp_path_factory.getbasetemp() / "reason_catalogue.json"
-    if not path.exists():  # the packaged catalogue plus the tiny features (the chain test's)
-        merged = json.loads(CATALOGUE_FILE.read_text())
-        for key in ("statements", "exclusions", "features"):
-            merged[key] = {**merged[key], **TEST_CATALOGUE[key]}
-        path.write_text(json.dumps({**merged, "version": TEST_CATALOGUE["version"]}))
-    monkeypatch.setenv("CREDITRISK_REASON_CATALOGUE", str(path))
-    return TEST_CATALOGUE
+def tiny_catalogue(use_reason_catalogue) -> dict:
+    """Every modeling test cites the packaged catalogue plus the tiny features' statements."""
+    return use_reason_catalogue(TEST_CATALOGUE)
 
 
 def make_frame(n: int, seed: int = 0, start_id: int = 100000) -> pd.DataFrame:

@@ -132,6 +132,14 @@ def pd_cutoff() -> float | None:
     return None if text is None else float(text)
 
 
+def reason_catalogue_file() -> Path | None:
+    """Another adverse-action reason catalogue (``CREDITRISK_REASON_CATALOGUE``, a JSON file in
+    the format of ``risk/reason_catalogue.json``: a lender's own wording or jurisdiction); None
+    keeps the packaged catalogue."""
+    text = _get("CREDITRISK_REASON_CATALOGUE")
+    return None if text is None else Path(text).resolve()
+
+
 def image_tag() -> str:
     """The image the platform runs as (set by the deploy pipeline); 'local' outside one."""
     return _get("CREDITRISK_IMAGE_TAG") or "local"

@@ -6,13 +6,16 @@ store, a Dagster instance), never against the developer's own ``.creditrisk``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.resources import Lake, Warehouse
+from creditrisk_assets.risk.reasons import CATALOGUE_FILE
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "homecredit-real"
 SMALL_SNAPSHOT = "2026-11-01"
@@ -67,3 +70,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data/homecredit-real is not present")
     return SHARED_DATA
+
+
+@pytest.fixture
+def use_reason_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``use(extra)``: make the packaged reason catalogue plus ``extra`` (statements, features,
+    optionally a version) the one every scorer cites, for tests whose models have synthetic
+    feature names the packaged catalogue rightly refuses."""
+
+    def use(extra: dict[str, Any]) -> dict[str, Any]:
+        merged = json.loads(CATALOGUE_FILE.read_text())
+        for key in ("statements", "exclusions", "features"):
+            merged[key] = {**merged[key], **extra.get(key, {})}
+        merged["version"] = extra.get("version", merged["version"])
+        path = tmp_path / "reason_catalogue.json"
+        path.write_text(json.dumps(merged))
+        monkeypatch.setenv("CREDITRISK_REASON_CATALOGUE", str(path))
+        return merged
+
+    return use

@@ -16,11 +16,25 @@ from creditrisk_assets.modeling.assets import (
     test_predictions,
     train_metrics,
 )
-from creditrisk_assets.modeling.checks import auc_floor, auc_gap, calibration_error, fairness
+from creditrisk_assets.modeling.checks import (
+    auc_floor,
+    auc_gap,
+    calibration_error,
+    fairness,
+    grade_calibration,
+    grade_monotonicity,
+)
 from creditrisk_assets.partitions import snapshot_partitions
 
 MODEL_ASSETS = [candidate, train_metrics, test_predictions, test_metrics]
-MODEL_CHECKS = [auc_floor, auc_gap, calibration_error, fairness]
+MODEL_CHECKS = [
+    auc_floor,
+    auc_gap,
+    grade_monotonicity,
+    calibration_error,
+    grade_calibration,
+    fairness,
+]
 
 train_job = dg.define_asset_job(
     "train_job",

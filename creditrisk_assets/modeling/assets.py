@@ -38,6 +38,7 @@ from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.modeling.training import train_model
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.risk.master_scale import load_scale
 
 GROUP = group_of(CANDIDATE)
 CANDIDATE_FILE = "candidate.json"
@@ -163,8 +164,10 @@ def _evaluate(
     model: ScoringModel,
     y: np.ndarray,
     p: np.ndarray,
+    validation: dict[str, Any] | None = None,
 ) -> dg.MaterializeResult:
-    """Metrics + plots for one split: lake JSON, MLflow run, version tags, Dagster metadata."""
+    """Metrics + plots for one split: lake JSON, MLflow run, version tags, Dagster metadata.
+    ``validation`` (``metrics.grade_validation``) is stored under that key and summarised."""
     partition = context.partition_key
     cutoff = model.policy.cutoff
     values = m.all_metrics(y, p, cutoff)
@@ -179,11 +182,14 @@ def _evaluate(
         model.version or pointer["version"],
         {f"metric.{split}_{k}": round(v, 6) for k, v in values.items() if k != "pd_cutoff"},
     )
-    lake.write_json(
-        lake_path(key), partition, METRICS_FILE, {**values, "model_version": model.version}
-    )
+    stored: dict[str, Any] = {**values, "model_version": model.version}
+    if validation is not None:
+        stored["validation"] = validation
+    lake.write_json(lake_path(key), partition, METRICS_FILE, stored)
     metadata: dict[str, Any] = {k: float(v) for k, v in values.items()}
     metadata["model_version"] = model.version
+    if validation is not None:
+        metadata.update(validation_metadata(validation))
     for name, path in plots.items():
         metadata[f"plot_{name}"] = dg.MetadataValue.path(str(path))
     metadata["plots"] = dg.MetadataValue.md("\n\n".join(markdown_image(p) for p in plots.values()))
@@ -213,7 +219,8 @@ def train_metrics(
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TEST],
     group_name=GROUP,
-    description="PD, decision, risk grade and top-4 reason codes for every test row (Parquet).",
+    description="PD, decision, master-scale grade and up to four catalogue reason statements "
+    "for every test row (Parquet).",
 )
 def test_predictions(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
@@ -234,6 +241,8 @@ def test_predictions(
             "mean_pd": float(out[PD_COLUMN].to_numpy().mean()),
             "approval_rate": float((out["decision"] == "approve").mean()),
             "grades": json.dumps(out["risk_grade"].value_counts().sort_index().to_dict()),
+            "scale_version": str(out["scale_version"].iat[0]),
+            "catalogue_version": str(out["catalogue_version"].iat[0]),
             "path": dg.MetadataValue.path(
                 lake.partition_uri(lake_path(TEST_PREDICTIONS), partition)
             ),
@@ -246,7 +255,8 @@ def test_predictions(
     partitions_def=snapshot_partitions,
     deps=[TEST_PREDICTIONS],
     group_name=GROUP,
-    description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test.",
+    description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
+    "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs.",
 )
 def test_metrics(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
@@ -254,7 +264,27 @@ def test_metrics(
     partition = context.partition_key
     model = load_candidate(lake, registry, partition)
     preds = pd.read_parquet(
-        lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["TARGET", PD_COLUMN]
+        lake.local_path(lake_path(TEST_PREDICTIONS), partition),
+        columns=["TARGET", PD_COLUMN, GRADE_COLUMN],
     )
     y, p = preds["TARGET"].to_numpy(), preds[PD_COLUMN].to_numpy()
-    return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p)
+    validation = m.grade_validation(y, p, preds[GRADE_COLUMN].to_numpy(), load_scale())
+    return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p, validation)
+
+
+def validation_metadata(validation: dict[str, Any]) -> dict[str, Any]:
+    """The validation statistics as Dagster metadata: the per-grade table as JSON, the rest as
+    plain floats (so they chart over partitions)."""
+    hl, auc, gini = validation["hosmer_lemeshow"], validation["auc"], validation["gini"]
+    return {
+        "calibration_by_grade": dg.MetadataValue.json(validation["calibration"]),
+        "scale_version": validation["scale_version"],
+        "hosmer_lemeshow_stat": float(hl["statistic"]),
+        "hosmer_lemeshow_p": float(hl["p_value"]),
+        "herfindahl": float(validation["herfindahl"]["herfindahl"]),
+        "auc_ci_low": float(auc["ci_low"]),
+        "auc_ci_high": float(auc["ci_high"]),
+        "gini_ci_low": float(gini["ci_low"]),
+        "gini_ci_high": float(gini["ci_high"]),
+        "min_jeffreys_p": float(min(r["jeffreys_p"] for r in validation["calibration"])),
+    }

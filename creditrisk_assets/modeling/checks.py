@@ -1,4 +1,5 @@
-"""Asset checks on the model: AUC floor and overfit gap (blocking), calibration, fairness.
+"""Asset checks on the model: AUC floor, overfit gap and grade monotonicity (blocking);
+calibration, per-grade and Hosmer-Lemeshow calibration, grade concentration, fairness (warn).
 
 Blocking checks stop everything downstream of ``model/test_metrics`` (canary, promotion) in the
 same run. Calibration and fairness warn: they need a person's judgement, not an automatic stop.
@@ -17,6 +18,7 @@ from creditrisk_assets.modeling.assets import METRICS_FILE
 from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.risk.statistics import monotonicity
 
 RAW_APPLICATIONS = raw_key("application_train")
 
@@ -76,6 +78,84 @@ def calibration_error(
         },
         description=f"ECE {ece:.4f} vs max {config.max_ece}",
     )
+
+
+@dg.asset_check(
+    asset=TEST_METRICS,
+    blocking=True,
+    description="Observed default rates do not decrease across master-scale grades that have "
+    "enough test observations (rows and expected defaults).",
+)
+def grade_monotonicity(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    validation = _validation(lake, context.partition_key)
+    passed, breaks, compared = grade_order(validation, config)
+    return dg.AssetCheckResult(
+        passed=passed,
+        metadata={
+            "grades_compared": compared,
+            "min_grade_obs": config.min_grade_obs,
+            "min_grade_expected_defaults": config.min_grade_expected_defaults,
+            "decreases": dg.MetadataValue.json(breaks),
+        },
+        description=f"{len(breaks)} decrease(s) in observed default rate over {compared} grades",
+    )
+
+
+@dg.asset_check(
+    asset=TEST_METRICS,
+    description="Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
+)
+def grade_calibration(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    validation = _validation(lake, context.partition_key)
+    problems, flagged = calibration_problems(validation, config)
+    hl_p = float(validation["hosmer_lemeshow"]["p_value"])
+    hi = float(validation["herfindahl"]["herfindahl"])
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "jeffreys_flagged_grades": dg.MetadataValue.json(flagged),
+            "hosmer_lemeshow_p": hl_p,
+            "herfindahl": hi,
+            "max_herfindahl": config.max_herfindahl,
+        },
+        description="; ".join(problems) or "per-grade, decile and concentration checks pass",
+    )
+
+
+def grade_order(validation: dict, config: ModelChecksConfig) -> tuple[bool, list[dict], int]:
+    """(passed, each decrease, grades compared): observed default rates over the grades with at
+    least ``min_grade_obs`` rows and ``min_grade_expected_defaults`` expected defaults."""
+    table = pd.DataFrame(validation["calibration"])
+    table = table[table["n"] * table["mean_pd"] >= config.min_grade_expected_defaults]
+    passed, breaks = monotonicity(table, config.min_grade_obs)
+    return passed, breaks, int((table["n"] >= config.min_grade_obs).sum())
+
+
+def calibration_problems(validation: dict, config: ModelChecksConfig) -> tuple[list[str], list]:
+    """(what breaches a warning threshold, in words; grades whose Jeffreys p is below alpha)."""
+    flagged = [
+        r["grade"] for r in validation["calibration"] if r["jeffreys_p"] < config.jeffreys_alpha
+    ]
+    hl_p = float(validation["hosmer_lemeshow"]["p_value"])
+    hi = float(validation["herfindahl"]["herfindahl"])
+    problems = []
+    if flagged:
+        problems.append(f"PD underestimated (Jeffreys p < {config.jeffreys_alpha}) in {flagged}")
+    if hl_p < config.hosmer_lemeshow_alpha:
+        problems.append(f"Hosmer-Lemeshow p {hl_p:.4g} < {config.hosmer_lemeshow_alpha}")
+    if hi > config.max_herfindahl:
+        problems.append(f"Herfindahl {hi:.3f} > {config.max_herfindahl}")
+    return problems, flagged
+
+
+def _validation(lake: Lake, partition: str) -> dict:
+    """``grade_validation`` of the test split, as ``model/test_metrics`` stored it."""
+    return _metrics(lake, TEST_METRICS, partition)["validation"]
 
 
 def age_bands(days_birth: pd.Series, edges: list[int]) -> pd.Series:

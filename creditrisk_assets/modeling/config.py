@@ -78,6 +78,30 @@ class ModelChecksConfig(dg.Config):
     max_ece: float = Field(
         default=0.05, description="Warning: expected calibration error on test at most this."
     )
+    min_grade_obs: int = Field(
+        default=100,
+        description="Blocking grade monotonicity: only grades with at least this many test rows "
+        "are compared (a thin grade's default rate is noise).",
+    )
+    min_grade_expected_defaults: float = Field(
+        default=5.0,
+        description="Blocking grade monotonicity: only grades expecting at least this many "
+        "defaults (rows x mean PD) are compared; in the safest grades a single default would "
+        "otherwise block a sound model.",
+    )
+    jeffreys_alpha: float = Field(
+        default=0.05,
+        description="Warning: a grade whose one-sided Jeffreys p-value (PD underestimated) is "
+        "below this.",
+    )
+    hosmer_lemeshow_alpha: float = Field(
+        default=0.01, description="Warning: Hosmer-Lemeshow p-value over PD deciles below this."
+    )
+    max_herfindahl: float = Field(
+        default=0.25,
+        description="Warning: Herfindahl index of the test grade distribution (sum of squared "
+        "grade shares; 0.1 = spread evenly over the ten performing grades) above this.",
+    )
     min_adverse_impact_ratio: float = Field(
         default=0.8,
         description="Warning: lowest/highest approval rate across groups (four-fifths rule).",

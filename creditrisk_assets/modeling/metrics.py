@@ -2,14 +2,21 @@
 
 NumPy only (no sklearn at scoring time), exact on ties, and tested against sklearn. Every
 function takes ``y`` (0/1 outcomes) and ``p`` (PDs in [0, 1]) of equal length.
+``grade_validation`` adds what a validator signs off on (``risk.statistics``): calibration per
+master-scale grade, Hosmer-Lemeshow, grade concentration, AUC/Gini with DeLong CIs and KS, as
+plain Python values (lake JSON, Dagster metadata).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from creditrisk_assets.modeling.policy import DecisionPolicy
+from creditrisk_assets.risk import statistics as rs
+from creditrisk_assets.risk.master_scale import MasterScale
 
 _EPS = 1e-15
 
@@ -134,6 +141,41 @@ def all_metrics(y: npt.ArrayLike, p: npt.ArrayLike, cutoff: float) -> dict[str, 
     }
     out.update(approval_metrics(y_arr, p_arr, cutoff))
     return out
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars to Python ones (metadata and JSON take plain types only)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def grade_validation(
+    y: npt.ArrayLike, p: npt.ArrayLike, grades: npt.ArrayLike, scale: MasterScale
+) -> dict[str, Any]:
+    """Validation statistics of one split, graded on ``scale`` (``grades`` are the reported
+    ones): ``calibration`` (per grade: n, defaults, mean PD, observed default rate, Jeffreys and
+    binomial p), ``hosmer_lemeshow``, ``herfindahl`` (over the scale's performing grades),
+    ``auc`` and ``gini`` (value, DeLong s.e., 95% CI) and ``ks``."""
+    y_arr, p_arr = _check(y, p)
+    table = rs.calibration_by_grade(grades, p_arr, y_arr.astype(int), scale.all_labels)
+    calibration = [
+        {k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")
+    ]
+    hl = rs.hosmer_lemeshow(y_arr, p_arr)
+    auc = rs.auc_delong(y_arr.astype(int), p_arr)
+    return {
+        "scale_version": scale.version,
+        "calibration": calibration,
+        "hosmer_lemeshow": {
+            "statistic": hl.statistic,
+            "dof": hl.dof,
+            "p_value": hl.p_value,
+            "groups": hl.groups,
+        },
+        "herfindahl": rs.herfindahl(grades, len(scale.labels)),
+        "auc": auc.to_dict(),
+        "gini": rs.gini(auc).to_dict(),
+        "ks": rs.ks_statistic(y_arr.astype(int), p_arr),
+    }
 
 
 def adverse_impact_ratio(

@@ -1,9 +1,11 @@
-"""The decision policy: one PD cut-off and fixed risk-grade bands, shared by every scorer.
+"""The decision policy: one PD cut-off, shared by every scorer.
 
 Evaluation (approval rate, bad rate among approved), batch scoring and the API all decide with
 this module, so a reported approval rate is exactly what the API would have done. The cut-off a
 model was evaluated at is stored with its registered version (tag ``pd_cutoff``) and travels with
 the ``ScoringModel``; ``CREDITRISK_PD_CUTOFF`` only sets the default for new candidates.
+Risk grades are not a policy choice per model: every scorer grades with the one versioned
+rating master scale (``risk.master_scale``).
 """
 
 from __future__ import annotations
@@ -17,14 +19,9 @@ import numpy.typing as npt
 from creditrisk_assets import settings
 
 Decision = Literal["approve", "decline"]
-Grade = Literal["A", "B", "C", "D", "E"]
 
 #: Default PD cut-off: approve when PD < cut-off. ~2x the Home Credit base rate (8%).
 DEFAULT_PD_CUTOFF = 0.15
-#: Upper PD bounds of grades A..D (E is everything at or above the last bound). Fixed on
-#: purpose: a grade must mean the same risk whichever model version produced the PD.
-GRADE_BOUNDS: tuple[float, ...] = (0.02, 0.05, 0.10, 0.20)
-GRADES: tuple[Grade, ...] = ("A", "B", "C", "D", "E")
 
 
 def default_cutoff() -> float:
@@ -50,7 +47,7 @@ def _check_pd(pd_values: npt.ArrayLike) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DecisionPolicy:
-    """Approve when PD < ``cutoff``; grade PD into fixed bands A (safest) .. E."""
+    """Approve when PD < ``cutoff``."""
 
     cutoff: float = DEFAULT_PD_CUTOFF
 
@@ -70,23 +67,7 @@ class DecisionPolicy:
         """Boolean mask of approvals (what evaluation metrics use)."""
         return _check_pd(pd_values) < self.cutoff
 
-    @staticmethod
-    def risk_grade(pd_value: float) -> Grade:
-        """Grade of one PD: A < 2% <= B < 5% <= C < 10% <= D < 20% <= E."""
-        return GRADES[int(np.searchsorted(GRADE_BOUNDS, float(_check_pd(pd_value)), "right"))]
-
-    @staticmethod
-    def risk_grades(pd_values: npt.ArrayLike) -> np.ndarray:
-        """Vectorised ``risk_grade``: an object array of "A".."E"."""
-        idx = np.searchsorted(GRADE_BOUNDS, _check_pd(pd_values), side="right")
-        return np.asarray(GRADES, dtype=object)[idx]
-
 
 def decide(pd_value: float, cutoff: float | None = None) -> Decision:
     """Module-level shortcut: decision for one PD at ``cutoff`` (default: configured)."""
     return DecisionPolicy(cutoff if cutoff is not None else default_cutoff()).decide(pd_value)
-
-
-def risk_grade(pd_value: float) -> Grade:
-    """Module-level shortcut for ``DecisionPolicy.risk_grade``."""
-    return DecisionPolicy.risk_grade(pd_value)

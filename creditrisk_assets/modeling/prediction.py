@@ -8,10 +8,13 @@ answer *is* lives here, once:
 
 - ``pd_from_margin``: PD = sigmoid(booster margin + logit offset); the offset moves the log-odds
   back to the true base rate when training resampled the classes (``training.py``);
-- ``assess``: the PDs, the decision and grade under the model's ``DecisionPolicy`` and the top-k
-  reason codes (the features that raise the PD most, ``top_reasons``);
-- ``prediction_frame`` / ``reason_columns``: the same as table columns, ``pd`` (the one PD
-  column name of every table and of the API), ``decision``, ``risk_grade``, ``reason_{i}``...
+- ``assess``: the PDs raised to the master scale's floor, the decision under the model's
+  ``DecisionPolicy``, the master-scale grade (``risk.master_scale``) and the principal reasons:
+  at most four distinct statements of the versioned reason catalogue (``risk.reasons``);
+- ``prediction_frame`` / ``statement_columns``: the same as table columns, ``pd`` (the one PD
+  column name of every table and of the API), ``decision``, ``risk_grade``, ``scale_version``,
+  ``reason_{i}`` (statement code)..., ``catalogue_version``. ``top_reasons`` / ``reason_columns``
+  are the feature-level drivers (``ScoringModel.reason_codes``), for model developers.
 """
 
 from __future__ import annotations
@@ -26,10 +29,20 @@ import pandas as pd
 
 from creditrisk_assets.features.spec import FeatureSpec
 from creditrisk_assets.modeling.policy import DecisionPolicy
+from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.risk.reasons import (
+    MAX_REASONS,
+    PrincipalReasons,
+    ReasonCatalogue,
+    active_catalogue,
+    principal_reasons,
+)
 
 PD_COLUMN = "pd"
 DECISION_COLUMN = "decision"
 GRADE_COLUMN = "risk_grade"
+SCALE_COLUMN = "scale_version"
+CATALOGUE_COLUMN = "catalogue_version"
 
 
 def corrected_margin(margin: npt.ArrayLike, logit_offset: float) -> np.ndarray:
@@ -72,11 +85,11 @@ def ranked_reasons(contrib: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
 class Assessment:
     """What a model says about n applicants, before it is shaped into a table or JSON."""
 
-    pd: np.ndarray  # float64 PD per row
+    pd: np.ndarray  # float64 PD per row, raised to the master scale's floor
     decision: np.ndarray  # "approve" / "decline" per row
-    risk_grade: np.ndarray  # "A".."E" per row
-    reasons: np.ndarray  # (n, k) feature indices, largest contribution first
-    contributions: np.ndarray  # (n, k) their log-odds contributions; only those > 0 are reasons
+    risk_grade: np.ndarray  # master-scale grade label per row
+    scale_version: str  # the master scale that graded them
+    reasons: PrincipalReasons  # catalogue statements (codes, texts, weights) and its version
 
 
 def assess(
@@ -85,15 +98,35 @@ def assess(
     logit_offset: float,
     contrib: np.ndarray,
     k: int,
+    names: Sequence[str],
+    catalogue: ReasonCatalogue | None = None,
 ) -> Assessment:
-    """PD, decision, grade and top-``k`` reasons from the booster's margins and contributions.
+    """Floored PD, decision, master-scale grade and up to ``k`` principal reasons.
 
-    ``contrib`` is per feature (n x features, bias column dropped); a reason code is a feature
-    whose contribution is positive, so a row safe on every feature gets fewer than ``k``.
+    ``contrib`` is per feature (n x features in ``names`` order, bias column dropped); reasons
+    are the catalogue's distinct statements ranked by their features' summed positive
+    contributions (``risk.reasons.principal_reasons``), so a safe row may get fewer than ``k``
+    and an excluded feature is never cited. ``k`` is capped at the legal four.
     """
-    pds = pd_from_margin(margin, logit_offset)
-    top, values = ranked_reasons(contrib, k)
-    return Assessment(pds, policy.decide_many(pds), policy.risk_grades(pds), top, values)
+    scale = load_scale()
+    pds = scale.floor_pd(pd_from_margin(margin, logit_offset))
+    reasons = principal_reasons(
+        contrib, names, catalogue or active_catalogue(), min(k, MAX_REASONS)
+    )
+    return Assessment(pds, policy.decide_many(pds), scale.grade(pds), scale.version, reasons)
+
+
+def statement_columns(reasons: PrincipalReasons) -> dict[str, np.ndarray]:
+    """Principal reasons as columns ``reason_{i}`` (statement code), ``reason_{i}_description``
+    (statement text) and ``reason_{i}_contribution`` (summed log-odds push), i = 1..k, with
+    None/NaN where a row has fewer; then ``catalogue_version``."""
+    cols: dict[str, np.ndarray] = {}
+    for i in range(reasons.codes.shape[1]):
+        cols[f"reason_{i + 1}"] = reasons.codes[:, i]
+        cols[f"reason_{i + 1}_description"] = reasons.texts[:, i]
+        cols[f"reason_{i + 1}_contribution"] = reasons.weights[:, i]
+    cols[CATALOGUE_COLUMN] = np.full(len(reasons.codes), reasons.catalogue_version, dtype=object)
+    return cols
 
 
 def reason_columns(
@@ -133,7 +166,8 @@ class FrameModel(Protocol):
 
 
 def prediction_frame(model: FrameModel, rows: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Id, ``pd``, ``decision``, ``risk_grade`` and ``k`` reason codes per row (RangeIndex).
+    """Id, ``pd``, ``decision``, ``risk_grade``, ``scale_version`` and up to ``k`` (at most
+    four) principal reasons with ``catalogue_version`` per row (RangeIndex).
 
     The pipeline's tables (test predictions, batch scores) are this frame plus their own
     columns; the API builds its JSON from the same ``assess``.
@@ -141,13 +175,15 @@ def prediction_frame(model: FrameModel, rows: pd.DataFrame, k: int) -> pd.DataFr
     spec = model.spec
     x = model.matrix(rows)
     margin = model.booster_margin(x)
-    result = assess(model.policy, margin, model.meta.logit_offset, model.contributions(x), k)
-    descriptions = [f.description for f in spec.features]
+    result = assess(
+        model.policy, margin, model.meta.logit_offset, model.contributions(x), k, spec.names
+    )
     columns: dict[str, Any] = {
         spec.id_column: rows[spec.id_column].to_numpy(),
         PD_COLUMN: result.pd,
         DECISION_COLUMN: result.decision,
         GRADE_COLUMN: result.risk_grade,
-        **reason_columns(result.reasons, result.contributions, spec.names, descriptions),
+        SCALE_COLUMN: np.full(len(result.pd), result.scale_version, dtype=object),
+        **statement_columns(result.reasons),
     }
     return pd.DataFrame(columns)

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from creditrisk_assets import settings
+
 CATALOGUE_FILE = Path(__file__).with_name("reason_catalogue.json")
 PROTECTED_EXCLUSION = "X-PROTECTED"
 MAX_REASONS = 4
@@ -112,6 +114,12 @@ def load_catalogue(path: str | Path = CATALOGUE_FILE) -> ReasonCatalogue:
     return ReasonCatalogue.from_dict(json.loads(Path(path).read_text()))
 
 
+def active_catalogue() -> ReasonCatalogue:
+    """The catalogue every scorer cites: ``CREDITRISK_REASON_CATALOGUE`` when set (a lender's
+    own), else the packaged one. Read per call (cached per file), so a test can switch it."""
+    return load_catalogue(settings.reason_catalogue_file() or CATALOGUE_FILE)
+
+
 @dataclass(frozen=True)
 class PrincipalReasons:
     """Per row, up to ``k`` statements (codes, texts; None where fewer) and their weights
@@ -142,7 +150,7 @@ def principal_reasons(
     over the few statements (10,000 rows in a few ms)."""
     if not 1 <= k <= MAX_REASONS:
         raise ValueError(f"k must be 1..{MAX_REASONS}, got {k}")
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or active_catalogue()
     contrib = np.asarray(contrib)
     if contrib.dtype not in (np.float32, np.float64):
         contrib = contrib.astype(np.float64)
@@ -174,7 +182,7 @@ def reason_coverage(
     """How much of what raised risk the statements can explain (for the validation pack):
     features mapped to a statement, and the share of all positive contribution mass that falls
     on them (the rest is on explicitly excluded features, which a decline never cites)."""
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or active_catalogue()
     index = catalogue.index(names)
     positive = np.maximum(np.asarray(contrib, dtype=np.float64), 0.0)
     total = float(positive.sum())

@@ -2,7 +2,8 @@
 
 The rows are the feature store's ``application_test`` applicants (TARGET is NULL): the same
 feature rows, made by the same SQL, that training used (invariant 4, docs/invariants.md).
-Decisions and grades come from the model's own ``DecisionPolicy`` (its registered cut-off) and
+Decisions come from the model's own ``DecisionPolicy`` (its registered cut-off), grades from the
+rating master scale and reasons from the reason catalogue (both versions are columns), and
 the table is ``modeling.prediction.prediction_frame``, the assembly the API uses too, so a batch
 decision is exactly what the API would answer for that applicant.
 
@@ -24,7 +25,9 @@ from creditrisk_assets.resources import Lake
 
 
 class ScoringConfig(dg.Config):
-    reason_codes: int = Field(default=4, description="Reason codes kept per applicant (top k).")
+    reason_codes: int = Field(
+        default=4, ge=1, le=4, description="Principal reasons (catalogue statements) per applicant."
+    )
 
 
 @dg.asset(
@@ -62,6 +65,8 @@ def batch_scores(
             "approval_rate": float((scores["decision"] == "approve").mean()),
             "mean_pd": float(scores[PD_COLUMN].mean()),
             "grades": {str(k): int(v) for k, v in counts.items()},
+            "scale_version": str(scores["scale_version"].iat[0]),
+            "catalogue_version": str(scores["catalogue_version"].iat[0]),
             "uri": lake.partition_uri(lake_path(BATCH_SCORES), partition),
         }
     )

@@ -67,18 +67,25 @@ class PredictRequest(BaseModel):
 
 
 class ReasonCodeOut(BaseModel):
-    feature: str
-    description: str
-    value: float | None = Field(description="The applicant's value of the feature.")
-    contribution: float = Field(description="Push on the log-odds of default (> 0).")
+    """One principal reason: a statement of the versioned adverse-action catalogue."""
+
+    code: str = Field(description="Statement code in the reason catalogue (e.g. R19).")
+    statement: str = Field(description="The adverse-action statement, as a notice cites it.")
+    contribution: float = Field(
+        description="Summed push of the statement's features on the log-odds of default (> 0)."
+    )
 
 
 class Prediction(BaseModel):
     id: int | str | None = Field(default=None, description="The row's id, when one was given.")
     pd: float = Field(description="Probability of default, in [0, 1].")
     decision: Literal["approve", "decline"]
-    risk_grade: Literal["A", "B", "C", "D", "E"]
-    reason_codes: list[ReasonCodeOut] = Field(description="Largest PD-raising features first.")
+    risk_grade: str = Field(description="Grade on the rating master scale (PD floored first).")
+    scale_version: str = Field(description="Version of the master scale that graded the PD.")
+    reason_codes: list[ReasonCodeOut] = Field(
+        description="At most four distinct catalogue statements, largest PD-raising first."
+    )
+    catalogue_version: str = Field(description="Version of the reason catalogue cited.")
     reason_method: ReasonMethod
     model_version: str
 

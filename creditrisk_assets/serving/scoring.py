@@ -5,14 +5,15 @@ one model version finishes on it even if the champion is swapped meanwhile. Feat
 built straight into NumPy (no DataFrame per request) because at one row the API's budget is a
 few milliseconds and at 10,000 rows the Python-level work per value is what costs.
 
-Reason codes are XGBoost's log-odds contributions, only features that *raise* the PD, largest
-first. ``exact`` (the default) is TreeSHAP, bit-for-bit what ``ScoringModel.contributions`` and
-batch scoring give; ``fast`` is XGBoost's approximate (Saabas) attribution along each row's
-decision path (worked out from the rows' leaves, ``tree_paths.py``), roughly ten times cheaper,
-for large batches where TreeSHAP dominates the time (about 0.2-0.4 ms per row per hundred trees
-on this machine). The DMatrix here is built without names or types (the booster carries its
-own, and categorical splits are read from the trees): with 300+ feature names the Python-side
-checks alone cost milliseconds per request.
+Reason codes are the reason catalogue's principal statements (``risk.reasons``, via
+``modeling.prediction.assess``): XGBoost's log-odds contributions summed per statement, only
+statements that *raise* the PD, heaviest first. ``exact`` (the default) is TreeSHAP, bit-for-bit
+what ``ScoringModel.contributions`` and batch scoring give; ``fast`` is XGBoost's approximate
+(Saabas) attribution along each row's decision path (worked out from the rows' leaves,
+``tree_paths.py``), roughly ten times cheaper, for large batches where TreeSHAP dominates the time
+(about 0.2-0.4 ms per row per hundred trees on this machine). The DMatrix here is built without
+names or types (the booster carries its own, and categorical splits are read from the trees): with
+300+ feature names the Python-side checks alone cost milliseconds per request.
 """
 
 from __future__ import annotations
@@ -186,28 +187,21 @@ def predict(
     method: str = "exact",
     parallel: bool = True,
 ) -> list[dict[str, Any]]:
-    """Prediction dicts (PD, decision, grade, reason codes, version), one per row of ``x``."""
+    """Prediction dicts (floored PD, decision, master-scale grade, catalogue statements,
+    versions), one per row of ``x``; both reason methods feed ``principal_reasons``."""
     model = served.model
     margin, contrib = _margins_and_contributions(served, x, method, parallel)
-    result = assess(model.policy, margin, model.meta.logit_offset, contrib, k)
-    decisions, grades, top = result.decision, result.risk_grade, result.reasons
-    top_vals = result.contributions.tolist()
-    top_x = x[np.arange(len(x))[:, None], top].astype(np.float64).tolist()
-    top_idx = top.tolist()
-    names = served.feature_names
-    descs = served.descriptions
-    version = served.version
+    result = assess(model.policy, margin, model.meta.logit_offset, contrib, k, served.feature_names)
+    decisions, grades = result.decision, result.risk_grade
+    reasons = result.reasons
+    codes, texts, weights = reasons.codes.tolist(), reasons.texts.tolist(), reasons.weights.tolist()
+    scale, catalogue, version = result.scale_version, reasons.catalogue_version, served.version
     out = []
     for i, p in enumerate(result.pd.tolist()):
-        reasons = [
-            {
-                "feature": names[j],
-                "description": descs[j],
-                "value": None if v != v else v,  # NaN -> null (missing value)
-                "contribution": c,
-            }
-            for j, c, v in zip(top_idx[i], top_vals[i], top_x[i], strict=True)
-            if c > 0.0
+        cited = [
+            {"code": c, "statement": t, "contribution": w}
+            for c, t, w in zip(codes[i], texts[i], weights[i], strict=True)
+            if c is not None
         ]
         out.append(
             {
@@ -215,7 +209,9 @@ def predict(
                 "pd": p,
                 "decision": decisions[i],
                 "risk_grade": grades[i],
-                "reason_codes": reasons,
+                "scale_version": scale,
+                "reason_codes": cited,
+                "catalogue_version": catalogue,
                 "reason_method": method,
                 "model_version": version,
             }

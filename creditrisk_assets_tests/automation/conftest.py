@@ -22,6 +22,18 @@ FEATURES = [f"f{i}" for i in range(6)]
 SPEC = FeatureSpec(tuple(Feature(n, "numeric", "application", f"feature {n}") for n in FEATURES))
 
 
+@pytest.fixture(autouse=True)
+def synthetic_feature_statements(use_reason_catalogue) -> dict:
+    """The f0..f5 features share one statement, so batch scores can cite them."""
+    return use_reason_catalogue(
+        {
+            "version": "RC-TEST.1",
+            "statements": {"T99": "Synthetic test feature"},
+            "features": dict.fromkeys(FEATURES, "T99"),
+        }
+    )
+
+
 def make_rows(n: int, shift: float, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, len(FEATURES)))

@@ -9,6 +9,7 @@ import pytest
 from creditrisk_assets.deploy import defs as deploy_defs
 from creditrisk_assets.monitoring import defs as monitoring_defs
 from creditrisk_assets.partitions import register_snapshot
+from creditrisk_assets.risk.master_scale import load_scale
 from creditrisk_assets.scoring import defs as scoring_defs
 
 A, B = "2026-11-01", "2026-12-01"
@@ -93,6 +94,14 @@ def test_canary_then_manifest_promotes_and_scoring_uses_champion(
     assert len(scores) == 300 and set(scores["decision"]) <= {"approve", "decline"}
     assert scores["pd"].between(0, 1).all() and (scores["model_version"] == v1).all()
     assert {"risk_grade", "reason_1", "reason_1_description"} <= set(scores.columns)
+    # master-scale grades and catalogue statements, each with its version
+    assert set(scores["risk_grade"]) <= set(load_scale().all_labels)
+    assert set(scores["scale_version"]) == {load_scale().version}
+    assert set(scores["catalogue_version"]) == {"RC-TEST.1"}
+    assert set(scores["reason_1"].dropna()) == {"T99"} and "reason_2" in scores.columns
+    meta = _meta(result, "scoring__batch_scores")
+    assert meta["scale_version"] == load_scale().version
+    assert meta["catalogue_version"] == "RC-TEST.1"
 
 
 def test_failing_canary_blocks_promotion(

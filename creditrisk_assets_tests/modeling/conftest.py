@@ -31,6 +31,25 @@ SPEC = FeatureSpec(
 )
 
 
+#: The tiny features' adverse-action catalogue (the packaged one covers the real features only):
+#: ``x_safe`` and ``x_noise`` share a statement, as bureau aggregates do in the real catalogue.
+TEST_CATALOGUE = {
+    "version": "RC-TEST.1",
+    "statements": {
+        "T01": "Level of the risk driver",
+        "T02": "Region of residence",
+        "T03": "Protective factors too weak",
+    },
+    "features": {"x_risk": "T01", "cat_region": "T02", "x_safe": "T03", "x_noise": "T03"},
+}
+
+
+@pytest.fixture(autouse=True)
+def tiny_catalogue(use_reason_catalogue) -> dict:
+    """Every modeling test cites the packaged catalogue plus the tiny features' statements."""
+    return use_reason_catalogue(TEST_CATALOGUE)
+
+
 def make_frame(n: int, seed: int = 0, start_id: int = 100000) -> pd.DataFrame:
     """Applicants with a planted logistic signal; ~12% defaults; some missing values."""
     rng = np.random.default_rng(seed)

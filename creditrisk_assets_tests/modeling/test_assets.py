@@ -14,6 +14,7 @@ from creditrisk_assets.modeling.assets import CANDIDATE_FILE
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import register_snapshot
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.risk.master_scale import load_scale
 
 PARTITION = "2026-11-01"
 FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 100, "early_stopping_rounds": 10}
@@ -26,7 +27,13 @@ def _run(lake: Lake, registry: ModelRegistry, candidate_config=None, checks_conf
     job = defs.resolve_job_def("train_job")
     ops: dict = {"model__candidate": {"config": {**FAST, **(candidate_config or {})}}}
     if checks_config is not None:
-        for check in ("auc_floor", "auc_gap", "calibration_error"):
+        for check in (
+            "auc_floor",
+            "auc_gap",
+            "calibration_error",
+            "grade_monotonicity",
+            "grade_calibration",
+        ):
             ops[f"model__test_metrics_{check}"] = {"config": checks_config}
         ops["model__test_predictions_fairness"] = {"config": checks_config}
     with dg.instance_for_test() as instance:
@@ -93,6 +100,30 @@ def test_train_job_registers_evaluates_and_checks(
 
     assert checks["auc_gap"].passed
     assert "calibration_error" in checks and "fairness" in checks
+
+    # per-grade validation of the test split: plain JSON in the lake, summarised in metadata
+    validation = test_metrics["validation"]
+    scale = load_scale()
+    table = pd.DataFrame(validation["calibration"])
+    counts = preds["risk_grade"].value_counts()
+    assert dict(zip(table["grade"], table["n"], strict=True)) == counts.to_dict()
+    assert table["defaults"].sum() == preds["TARGET"].sum()
+    assert list(table["grade"]) == [g for g in scale.all_labels if g in counts]
+    assert ((table["jeffreys_p"] >= 0) & (table["jeffreys_p"] <= 1)).all()
+    assert 0 < validation["hosmer_lemeshow"]["p_value"] <= 1
+    auc = validation["auc"]
+    assert auc["ci_low"] < auc["value"] < auc["ci_high"]
+    assert auc["value"] == pytest.approx(test_metrics["auc"], abs=1e-9)
+    assert validation["gini"]["value"] == pytest.approx(2 * auc["value"] - 1)
+    shares = counts / counts.sum()
+    assert validation["herfindahl"]["herfindahl"] == pytest.approx(float((shares**2).sum()))
+    assert mat.metadata["hosmer_lemeshow_p"].value == validation["hosmer_lemeshow"]["p_value"]
+    assert mat.metadata["calibration_by_grade"].value == validation["calibration"]
+    # the blocking monotonicity check and the warning calibration check ran on it
+    assert checks["grade_monotonicity"].severity == dg.AssetCheckSeverity.ERROR
+    assert checks["grade_calibration"].severity == dg.AssetCheckSeverity.WARN
+    hl_p = checks["grade_calibration"].metadata["hosmer_lemeshow_p"].value
+    assert hl_p == validation["hosmer_lemeshow"]["p_value"]
     assert checks["fairness"].metadata["air_CODE_GENDER"].value > 0.5
 
 

@@ -13,10 +13,14 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets import features, ingest, keys, modeling
+from creditrisk_assets.features.catalog import lineage_inputs
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.partitions import register_snapshot
 from creditrisk_assets.resources import Lake, Warehouse
+from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.risk.protected import excluded_features, load_policy
+from creditrisk_assets.risk.reasons import PROTECTED_EXCLUSION, active_catalogue
 
 SNAPSHOT = "2026-11-01"  # the shared small_snapshot_dir's date
 
@@ -84,3 +88,25 @@ def test_chain_on_small_synthetic_snapshot(
     assert preds.loc[preds["decision"] == "decline", "reason_1"].notna().all()
     assert preds["reason_1"].notna().mean() > 0.5
     assert checks["auc_floor"].metadata["test_auc"].value > 0.65
+    _assert_lawful(model, store_spec, preds)
+
+
+def _assert_lawful(model, store_spec: dict, preds: pd.DataFrame) -> None:
+    """No protected attribute (nor anything derived from one) is a feature of the registered
+    model, and no test prediction cites one: every reason is a catalogue statement."""
+    policy = load_policy()
+    excluded = {f["name"] for f in store_spec["excluded"]}
+    assert {"CODE_GENDER", "NAME_FAMILY_STATUS"} <= excluded  # still in the store, for fairness
+    names = set(model.spec.names)
+    assert not names & excluded
+    assert set(model.booster.feature_names) == names  # the booster agrees with its spec
+    assert excluded_features(model.spec.names, policy, *lineage_inputs()) == {}
+    catalogue = active_catalogue()
+    assert catalogue.protected(model.spec.names) == []
+    cited = pd.unique(preds.filter(regex=r"^reason_\d$").to_numpy().ravel())
+    cited = {c for c in cited if c is not None and c == c}
+    assert cited and cited <= set(catalogue.statements)  # statements only, never an X- code
+    protected_texts = {catalogue.exclusions[PROTECTED_EXCLUSION]}
+    assert not protected_texts & set(preds.filter(regex=r"_description$").stack())
+    assert set(preds["scale_version"]) == {load_scale().version}
+    assert set(preds["risk_grade"]) <= set(load_scale().all_labels)

@@ -1,4 +1,4 @@
-"""Decision policy: cut-off semantics, fixed grade bands, bad input."""
+"""Decision policy: cut-off semantics, bad input (grades: ``test_prediction``)."""
 
 from __future__ import annotations
 
@@ -17,22 +17,13 @@ def test_decide_at_and_around_cutoff() -> None:
     assert p.approved(np.array([0.1, 0.3])).tolist() == [True, False]
 
 
-@pytest.mark.parametrize(
-    ("pd_value", "grade"),
-    [(0.0, "A"), (0.0199, "A"), (0.02, "B"), (0.049, "B"), (0.05, "C"), (0.1, "D"), (0.2, "E")],
-)
-def test_grade_bands(pd_value: float, grade: str) -> None:
-    assert policy.risk_grade(pd_value) == grade
-    assert DecisionPolicy.risk_grades([pd_value]).tolist() == [grade]
-
-
 def test_bad_values_refused() -> None:
     with pytest.raises(ValueError, match=r"positions \[1\]"):
         DecisionPolicy(0.15).decide_many([0.1, np.nan])
     with pytest.raises(ValueError, match="strictly between"):
         DecisionPolicy(1.5)
     with pytest.raises(ValueError, match="probabilities"):
-        policy.risk_grade(-0.1)
+        DecisionPolicy(0.15).decide(-0.1)
 
 
 def test_default_cutoff_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.modeling.policy import DecisionPolicy
+from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.risk.reasons import principal_reasons
 from creditrisk_assets.serving.feature_sessions import features_for_records
 
 
@@ -61,19 +63,28 @@ def test_predict_matches_the_model_and_carries_decision_grade_reasons(
     frame = pd.DataFrame(rows).astype("float64")
     expected = local_champion.predict_pd(frame)
     got = np.array([p["pd"] for p in body["predictions"]])
+    scale = load_scale()
+    expected = scale.floor_pd(expected)  # the reported PD is floored
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     policy = DecisionPolicy(0.15)
-    expected_reasons = local_champion.reason_codes(frame, k=4)
+    names = local_champion.spec.names
+    expected_reasons = principal_reasons(
+        local_champion.contributions(local_champion.matrix(frame)), names
+    )
     for i, pred in enumerate(body["predictions"]):
         assert pred["id"] == i
         assert pred["model_version"] == body["model_version"]
         assert pred["decision"] == policy.decide(expected[i])
-        assert pred["risk_grade"] == policy.risk_grade(expected[i])
+        assert pred["risk_grade"] == scale.grade([expected[i]])[0]
+        assert pred["scale_version"] == scale.version
+        assert pred["catalogue_version"] == expected_reasons.catalogue_version
         codes = pred["reason_codes"]
         assert 1 <= len(codes) <= 4
         contribs = [c["contribution"] for c in codes]
         assert all(c > 0 for c in contribs) and contribs == sorted(contribs, reverse=True)
-        assert [c["feature"] for c in codes] == [r.feature for r in expected_reasons[i]]
+        assert [c["code"] for c in codes] == [c for c in expected_reasons.codes[i] if c]
+        assert [c["statement"] for c in codes] == [t for t in expected_reasons.texts[i] if t]
+        assert len({c["code"] for c in codes}) == len(codes)  # distinct statements
 
 
 def test_predict_columns_format_gives_the_same_answer(client, feature_rows):
@@ -195,11 +206,10 @@ def test_fast_reason_codes_are_the_approximate_contributions(client, feature_row
     approx = local_champion.booster.predict(
         xgb.DMatrix(x), pred_contribs=True, approx_contribs=True, validate_features=False
     )[:, :-1]
-    names = local_champion.spec.names
+    expected = principal_reasons(approx, local_champion.spec.names)
     for i, pred in enumerate(preds):
         assert pred["reason_method"] == "fast"
-        expected = [names[j] for j in np.argsort(-approx[i], kind="stable")[:4] if approx[i, j] > 0]
-        assert [c["feature"] for c in pred["reason_codes"]] == expected
+        assert [c["code"] for c in pred["reason_codes"]] == [c for c in expected.codes[i] if c]
     exact = client.post("/predict", json={"rows": rows}).json()["predictions"]
     assert [p["pd"] for p in exact] == [p["pd"] for p in preds]  # same PD either way
     assert all(p["reason_method"] == "exact" for p in exact)

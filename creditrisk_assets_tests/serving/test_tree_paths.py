@@ -52,8 +52,8 @@ def test_fast_scoring_with_and_without_leaf_paths_agree(served, matrix) -> None:
     with_paths = scoring.predict(served, matrix, None, 4, "fast")
     without = scoring.predict(dataclasses.replace(served, paths=None), matrix, None, 4, "fast")
     assert [p["pd"] for p in with_paths] == [p["pd"] for p in without]
-    codes = [[c["feature"] for c in p["reason_codes"]] for p in with_paths]
-    assert codes == [[c["feature"] for c in p["reason_codes"]] for p in without]
+    codes = [[c["code"] for c in p["reason_codes"]] for p in with_paths]
+    assert codes == [[c["code"] for c in p["reason_codes"]] for p in without]
     assert [p["pd"] for p in with_paths] == [
         p["pd"] for p in scoring.predict(served, matrix, None, 4, "exact")
     ]

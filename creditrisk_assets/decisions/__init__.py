@@ -29,6 +29,7 @@ from creditrisk_assets.decisions.record import (
     decision_table,
     feature_rows_json,
     inputs_hash,
+    inputs_hash_matrix,
     new_decision_ids,
 )
 from creditrisk_assets.decisions.sinks import (
@@ -53,6 +54,7 @@ __all__ = [
     "defs",
     "feature_rows_json",
     "inputs_hash",
+    "inputs_hash_matrix",
     "log_glob",
     "new_decision_ids",
 ]

@@ -81,6 +81,9 @@ class Prediction(BaseModel):
     reason_codes: list[ReasonCodeOut] = Field(description="Largest PD-raising features first.")
     reason_method: ReasonMethod
     model_version: str
+    decision_id: str | None = Field(
+        default=None, description="Id of the decision in the decision log (when it is on)."
+    )
 
 
 class PredictResponse(BaseModel):

@@ -12,6 +12,7 @@ import dagster as dg
 
 from creditrisk_assets import (
     automation,
+    decisions,
     deploy,
     features,
     ingest,
@@ -33,5 +34,6 @@ defs = dg.Definitions.merge(
     monitoring.defs,
     deploy.defs,
     scoring.defs,
+    decisions.defs,
     automation.defs,
 )

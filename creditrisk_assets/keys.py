@@ -20,7 +20,8 @@ MODEL = "model"
 MONITORING = "monitoring"
 DEPLOY = "deploy"
 SCORING = "scoring"
-GROUPS: tuple[str, ...] = (RAW, FEATURES, MODEL, MONITORING, DEPLOY, SCORING)
+DECISIONS = "decisions"
+GROUPS: tuple[str, ...] = (RAW, FEATURES, MODEL, MONITORING, DEPLOY, SCORING, DECISIONS)
 
 FEATURE_STORE = dg.AssetKey([FEATURES, "feature_store"])
 FEATURES_TRAIN = dg.AssetKey([FEATURES, "train"])
@@ -37,6 +38,9 @@ CANARY_REPORT = dg.AssetKey([DEPLOY, "canary_report"])
 DEPLOY_MANIFEST = dg.AssetKey([DEPLOY, "deploy_manifest"])
 
 BATCH_SCORES = dg.AssetKey([SCORING, "batch_scores"])
+
+#: The decision log (every batch and API decision), stored under its lake path by day.
+DECISION_LOG = dg.AssetKey([DECISIONS, "log"])
 
 
 def raw_key(table: str) -> dg.AssetKey:

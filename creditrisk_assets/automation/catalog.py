@@ -2,7 +2,8 @@
 
 Pipelines never read it (they compute in in-memory sessions over Parquet); it is for people:
 ``duckdb .creditrisk/catalog.duckdb`` then ``SELECT * FROM features_feature_store WHERE
-snapshot_date = '2026-11-01'``. It is refreshed after every successful run and by
+snapshot_date = '2026-11-01'``, or ``SELECT * FROM decision_log`` (every decision, see
+``decisions/catalog.py``). It is refreshed after every successful run and by
 ``python -m creditrisk_assets.cli catalog``.
 """
 
@@ -10,7 +11,9 @@ import re
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+from creditrisk_assets.decisions.catalog import DECISION_LOG_VIEW, create_decision_log_view
 from creditrisk_assets.resources import Lake, Warehouse
 
 _PARTITION_FILE = re.compile(r"^([a-z_]+)/([a-z_]+)/snapshot_date=\d{4}-\d{2}-\d{2}/data\.parquet$")
@@ -36,10 +39,23 @@ def lake_tables(lake: Lake) -> dict[str, str]:
 
 
 def refresh_catalog(lake: Lake, warehouse: Warehouse) -> list[str]:
-    """Rewrite the catalog's views; return their names."""
+    """Rewrite the catalog's views; return their names.
+
+    A local lake also gets the ``decision_log`` view (empty, with every column, before the first
+    decision). Like the table views it is skipped for an S3 lake, whose catalog would need the
+    bucket's credentials at query time.
+    """
     tables = lake_tables(lake)
-    warehouse.refresh_catalog(tables)
-    return sorted(tables)
+    if lake.base_uri.startswith("s3://"):
+        warehouse.refresh_catalog(tables)
+        return sorted(tables)
+    root = lake.base_uri
+
+    def decision_log(con: duckdb.DuckDBPyConnection) -> None:
+        create_decision_log_view(con, root)
+
+    warehouse.refresh_catalog(tables, extra=[decision_log])
+    return sorted([*tables, DECISION_LOG_VIEW])
 
 
 @dg.run_status_sensor(

@@ -8,9 +8,15 @@
 * :mod:`.catalog`: the DuckDB ``decision_log`` view over the Parquet log and
   :func:`decisions_by_version`.
 
+* :mod:`.batch`: batch scores' records, one part per snapshot and model version;
+* :mod:`.assets`: ``decisions/log`` as an observable source asset (``defs``).
+
 Configuration comes in as constructor arguments; the settings module wires them.
 """
 
+import dagster as dg
+
+from creditrisk_assets.decisions.assets import decision_log
 from creditrisk_assets.decisions.buffer import DecisionBuffer, DecisionLogUnavailable
 from creditrisk_assets.decisions.catalog import (
     create_decision_log_view,
@@ -23,6 +29,7 @@ from creditrisk_assets.decisions.record import (
     decision_table,
     feature_rows_json,
     inputs_hash,
+    inputs_hash_matrix,
     new_decision_ids,
 )
 from creditrisk_assets.decisions.sinks import (
@@ -30,6 +37,8 @@ from creditrisk_assets.decisions.sinks import (
     ParquetDecisionSink,
     PostgresDecisionSink,
 )
+
+defs = dg.Definitions(assets=[decision_log])
 
 __all__ = [
     "CHANNELS",
@@ -42,8 +51,10 @@ __all__ = [
     "create_decision_log_view",
     "decision_table",
     "decisions_by_version",
+    "defs",
     "feature_rows_json",
     "inputs_hash",
+    "inputs_hash_matrix",
     "log_glob",
     "new_decision_ids",
 ]

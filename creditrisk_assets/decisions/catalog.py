@@ -15,6 +15,9 @@ import pyarrow as pa
 
 from creditrisk_assets.decisions.sinks import LOG_DIR, read_sql
 
+#: The view's name (in the hand-query catalog and in compute sessions).
+DECISION_LOG_VIEW = "decision_log"
+
 
 def log_glob(root: str | Path) -> str:
     """Glob of every Parquet part of the log under lake ``root`` (a local path or a URL)."""

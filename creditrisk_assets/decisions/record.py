@@ -105,6 +105,23 @@ def inputs_hash(features: Features) -> pa.StringArray:
     or column order. Non-numeric features are refused (the platform's features are numbers).
     """
     names, x = _matrix(features)
+    return _hash_rows(names, x)
+
+
+def inputs_hash_matrix(names: Sequence[str], x: np.ndarray) -> pa.StringArray:
+    """:func:`inputs_hash` of a matrix whose columns are ``names`` (in any order).
+
+    The API already holds its requests as one float32 matrix in the model's feature order; this
+    reorders its columns once instead of building a mapping of columns (same hashes: float32
+    values are exact in float64).
+    """
+    if x.ndim != 2 or x.shape[1] != len(names):
+        raise ValueError(f"matrix of {x.shape} for {len(names)} feature names")
+    order = sorted(range(len(names)), key=names.__getitem__)
+    return _hash_rows([names[j] for j in order], np.asarray(x, dtype=np.float64)[:, order])
+
+
+def _hash_rows(names: list[str], x: np.ndarray) -> pa.StringArray:
     x = np.where(np.isnan(x), np.nan, x + 0.0).astype("<f8", copy=False)
     x = np.ascontiguousarray(x)
     base = hashlib.sha256("\x1f".join(names).encode() + b"\x1e")

@@ -30,8 +30,9 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from creditrisk_assets.decisions.record import DECISION_SCHEMA
+from creditrisk_assets.keys import DECISION_LOG, lake_path
 
-LOG_DIR = "decisions/log"
+LOG_DIR = lake_path(DECISION_LOG)
 _PART_NAMESPACE = uuid.UUID("5b0f3f7e-51c4-4c1e-9d0a-2f6c1c7d0e11")
 _DIRECT_WRITE = frozenset({"s3", "gcs", "abfs"})  # object stores: PUT is atomic, rename is not
 

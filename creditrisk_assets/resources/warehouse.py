@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,8 +94,14 @@ class Warehouse(DuckDBResource):
             result = con.sql(stmt, params=dict(params) if params else None)
         return result
 
-    def refresh_catalog(self, tables: Mapping[str, str]) -> None:
-        """Rewrite the hand-query catalog: one view per table name over its lake glob."""
+    def refresh_catalog(
+        self,
+        tables: Mapping[str, str],
+        extra: Sequence[Callable[[duckdb.DuckDBPyConnection], object]] = (),
+    ) -> None:
+        """Rewrite the hand-query catalog: one view per table name over its lake glob, then
+        whatever ``extra`` creates (views that are not one table per snapshot, such as the
+        decision log, made by the domain that owns them)."""
         if not self.catalog_path:
             return
         path = Path(self.catalog_path)
@@ -110,6 +116,8 @@ class Warehouse(DuckDBResource):
                     f"SELECT * FROM read_parquet({literal}, hive_partitioning = true, "
                     "union_by_name = true)"
                 )
+            for create in extra:
+                create(con)
         tmp.replace(path)
 
 

@@ -9,6 +9,10 @@ decision is exactly what the API would answer for that applicant.
 
 It depends on ``deploy/deploy_manifest`` so that, in a whole-graph run, scoring waits for the
 promotion of that run and uses the model it just deployed.
+
+Every row is also a decision, so it is appended to the decision log (channel ``batch``) as one
+part per snapshot and model version, which a re-materialization replaces rather than duplicates
+(``decisions/batch.py``).
 """
 
 import dagster as dg
@@ -16,9 +20,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pydantic import Field
 
+from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
-from creditrisk_assets.modeling.prediction import PD_COLUMN, prediction_frame
+from creditrisk_assets.modeling.prediction import (
+    DECISION_COLUMN,
+    GRADE_COLUMN,
+    PD_COLUMN,
+    prediction_frame,
+)
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
@@ -57,6 +67,21 @@ def batch_scores(
     scores["snapshot"] = partition
     with lake.write_partition(lake_path(BATCH_SCORES), partition) as tmp:
         scores.to_parquet(tmp, index=False)
+    info = registry.version_info(version)
+    records = batch_decisions(
+        scores,
+        rows,
+        feature_names=model.spec.names,
+        id_column=ID_COLUMN,
+        pd_column=PD_COLUMN,
+        decision_column=DECISION_COLUMN,
+        grade_column=GRADE_COLUMN,
+        model_name=info.name,
+        model_version=str(version),
+        model_alias=CHAMPION,
+        training_snapshot=info.partition or model.meta.partition,
+    )
+    log_part, replaced = record_batch(lake, partition, str(version), records)
     counts = scores["risk_grade"].value_counts().sort_index()
     return dg.MaterializeResult(
         metadata={
@@ -68,5 +93,7 @@ def batch_scores(
             "scale_version": str(scores["scale_version"].iat[0]),
             "catalogue_version": str(scores["catalogue_version"].iat[0]),
             "uri": lake.partition_uri(lake_path(BATCH_SCORES), partition),
+            "decision_log_part": log_part,
+            "decision_log_replaced": len(replaced),
         }
     )

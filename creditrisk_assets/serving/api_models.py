@@ -88,6 +88,9 @@ class Prediction(BaseModel):
     catalogue_version: str = Field(description="Version of the reason catalogue cited.")
     reason_method: ReasonMethod
     model_version: str
+    decision_id: str | None = Field(
+        default=None, description="Id of the decision in the decision log (when it is on)."
+    )
 
 
 class PredictResponse(BaseModel):

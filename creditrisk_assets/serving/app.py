@@ -12,6 +12,10 @@ from bytes (see ``http.py``). Responses are written by orjson. CPU-bound work (p
 SQL, XGBoost) runs in the threadpool, except a small ``/predict``, which costs less than the
 hop to a thread. Process-wide memory tuning (malloc thresholds, ``gc.freeze`` once the first
 champion is loaded) is ``fastpath/memory.py``'s.
+
+Every ``/predict`` and ``/score`` decision is recorded in the decision log through one
+in-process buffer (``decision_log.py``), created here and closed in the lifespan exit, which
+uvicorn runs on SIGTERM, so a shutdown writes what is still buffered.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
+from creditrisk_assets import settings as platform_settings
+from creditrisk_assets.decisions import DecisionLogUnavailable
+from creditrisk_assets.decisions.batch import lake_sink_location
 from creditrisk_assets.modeling.registry import ModelRegistry
+from creditrisk_assets.resources import Lake
 from creditrisk_assets.serving import contract, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
@@ -37,6 +45,7 @@ from creditrisk_assets.serving.api_models import (
     ValidateResponse,
 )
 from creditrisk_assets.serving.champion import ChampionHolder, ServedModel
+from creditrisk_assets.serving.decision_log import DecisionRecorder, make_sink
 from creditrisk_assets.serving.dispatch import predict_response
 from creditrisk_assets.serving.fastpath import memory
 from creditrisk_assets.serving.feature_sessions import features_for_tables
@@ -61,7 +70,8 @@ def create_app(
     watch: bool = True,
 ) -> FastAPI:
     """Build the app. ``resources`` needs ``registry`` (default: the pipeline's
-    ``default_resources()``); ``watch=False`` skips the polling thread (tests)."""
+    ``default_resources()``; a ``lake`` there is where the Parquet decision log goes, else
+    the platform's lake); ``watch=False`` skips the polling thread (tests)."""
     settings = settings or ServingSettings.from_env()
     if settings.keep_freed_bytes:
         memory.keep_freed_memory(settings.keep_freed_bytes)
@@ -76,6 +86,14 @@ def create_app(
         settings.model_threads,
         settings.batch_threads,
     )
+    recorder: DecisionRecorder | None = None
+    if settings.decision_log:
+        lake = resources.get("lake") or Lake(
+            base_uri=platform_settings.lake_uri(),
+            s3_endpoint_url=platform_settings.s3_endpoint_url(),
+        )
+        recorder = DecisionRecorder(settings, make_sink(settings, *lake_sink_location(lake)))
+        metrics.decision_log_stats = recorder.stats
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +105,8 @@ def create_app(
             yield
         finally:
             champion.stop()
+            if recorder is not None:
+                recorder.close()  # writes what is buffered (SIGTERM runs this too)
 
     app = FastAPI(
         title="creditrisk scoring API",
@@ -95,6 +115,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings, app.state.champion, app.state.metrics = settings, champion, metrics
+    app.state.decision_recorder = recorder
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
     expected_key = settings.api_key.get_secret_value().encode() if settings.api_key else None
 
@@ -213,7 +234,7 @@ def create_app(
     async def predict(request: Request) -> Response:
         """Score a batch of feature rows (the model's features, see ``/schema``)."""
         served = served_model()  # a 503 before reading a body no model can score
-        return await predict_response(await request.body(), served, settings, metrics)
+        return await predict_response(await request.body(), served, settings, metrics, recorder)
 
     def score_sync(body: bytes, served: ServedModel) -> Response:
         req = parse_score_request(body)
@@ -233,6 +254,8 @@ def create_app(
             raise HTTPException(422, err.errors) from None
         method = scoring.reason_method(req.reasons, len(x), settings.exact_reasons_max_rows)
         preds = scoring.predict(served, x, ids, settings.reason_codes, method)
+        if recorder is not None:
+            recorder.record("api_score", served, preds, [x])
         metrics.add_rows("score", len(preds))
         return json_response(
             {"model_name": served.name, "model_version": served.version, "predictions": preds}
@@ -253,6 +276,11 @@ def create_app(
     async def prometheus() -> Response:
         """Prometheus text: requests, latency histogram, errors, rows, served model version."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.exception_handler(DecisionLogUnavailable)
+    async def decision_log_down(_: Request, err: DecisionLogUnavailable) -> Response:
+        """The buffer was full and storage failed: no decision goes out unlogged."""
+        return JSONResponse({"detail": f"decision log unavailable: {err}"}, status_code=503)
 
     publish_body_schemas(app, (PredictRequest, ScoreRequest))
     app.add_middleware(

@@ -13,19 +13,23 @@ the pydantic model accepts, and score them with the same ``scoring.predict``):
 
 Whatever the fast readers refuse is parsed by the pydantic model, which words the field-level
 422. The response is written in the same thread as the scoring (orjson of 10,000 predictions
-is ~30 ms: not on the event loop).
+is ~30 ms: not on the event loop). So is the decision log's record of the answer
+(``decision_log.py``): built from the predictions and the feature matrices already in hand,
+then handed to the in-process buffer, so no request waits on storage.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk_assets.serving import scoring
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
+from creditrisk_assets.serving.decision_log import DecisionRecorder
 from creditrisk_assets.serving.fastpath import batches, reader
 from creditrisk_assets.serving.http import json_response, parse
 from creditrisk_assets.serving.metrics import ApiMetrics
@@ -37,14 +41,20 @@ INLINE_MAX_BYTES = 32 * 1024
 
 
 async def predict_response(
-    body: bytes, served: ServedModel, settings: ServingSettings, metrics: ApiMetrics
+    body: bytes,
+    served: ServedModel,
+    settings: ServingSettings,
+    metrics: ApiMetrics,
+    recorder: DecisionRecorder | None = None,
 ) -> Response:
     """The ``/predict`` answer for ``body``, scored by ``served``: where it runs (event loop or
-    threadpool) and how it is read (in chunks or whole) are decided here, by its size."""
+    threadpool) and how it is read (in chunks or whole) are decided here, by its size. Every
+    prediction is recorded by ``recorder`` (when the decision log is on)."""
     chunked = len(body) >= reader.LARGE_MIN_BYTES
+    args = (body, served, settings, metrics, chunked, recorder)
     if len(body) <= INLINE_MAX_BYTES:  # a few rows: ~0.5 ms, less than a thread hop costs
-        return _respond(body, served, settings, metrics, chunked)
-    return await run_in_threadpool(_respond, body, served, settings, metrics, chunked)
+        return _respond(*args)
+    return await run_in_threadpool(_respond, *args)
 
 
 def _respond(
@@ -53,8 +63,10 @@ def _respond(
     settings: ServingSettings,
     metrics: ApiMetrics,
     chunked: bool,
+    recorder: DecisionRecorder | None = None,
 ) -> Response:
     preds = None
+    matrices: list[np.ndarray] = []
     if chunked:  # parsed and scored chunk by chunk, or None if the chunked reader refuses it
         preds = batches.predict_large(
             body,
@@ -62,9 +74,13 @@ def _respond(
             max_rows=settings.max_rows,
             reason_codes=settings.reason_codes,
             exact_reasons_max_rows=settings.exact_reasons_max_rows,
+            matrices=matrices,
         )
     if preds is None:
-        preds = _predict_whole(body, served, settings)
+        preds, x = _predict_whole(body, served, settings)
+        matrices = [x]
+    if recorder is not None:
+        recorder.record("api_predict", served, preds, matrices)
     metrics.add_rows("predict", len(preds))
     return json_response(
         {"model_name": served.name, "model_version": served.version, "predictions": preds}
@@ -73,8 +89,9 @@ def _respond(
 
 def _predict_whole(
     body: bytes, served: ServedModel, settings: ServingSettings
-) -> list[dict[str, Any]]:
-    """The body read in one go: orjson's fast reader, else the pydantic model (and its 422s)."""
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The body read in one go: orjson's fast reader, else the pydantic model (and its 422s).
+    Returns the predictions and the feature matrix they were scored from."""
     parsed = reader.parse(body, served.feature_index, settings.max_rows)
     if parsed is not None:
         x, ids, requested = parsed.x, parsed.ids, parsed.reasons
@@ -89,4 +106,4 @@ def _predict_whole(
             raise HTTPException(422, err.errors) from None
         ids, requested = req.ids, req.reasons
     method = scoring.reason_method(requested, len(x), settings.exact_reasons_max_rows)
-    return scoring.predict(served, x, ids, settings.reason_codes, method)
+    return scoring.predict(served, x, ids, settings.reason_codes, method), x

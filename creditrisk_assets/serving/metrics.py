@@ -13,6 +13,7 @@ import math
 import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 
 #: Upper bounds (seconds) of the latency histogram: fine below 10 ms, where the targets are.
 LATENCY_BUCKETS: tuple[float, ...] = (
@@ -70,6 +71,9 @@ class ApiMetrics:
         self._swaps = 0
         self._load_failures = 0
         self._model_loaded_at = 0.0
+        #: The decision buffer's counters (``DecisionBuffer.stats``), set by the app when the
+        #: decision log is on.
+        self.decision_log_stats: Callable[[], dict[str, int]] | None = None
 
     # ------------------------------------------------------------------ updates
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -152,4 +156,16 @@ class ApiMetrics:
         out.append(f"creditrisk_model_swaps_total {swaps}")
         family("creditrisk_model_load_failures_total", "counter", "Failed champion loads.")
         out.append(f"creditrisk_model_load_failures_total {failures}")
+        if self.decision_log_stats is not None:
+            stats = self.decision_log_stats()
+            name = "creditrisk_decision_log_records_total"
+            family(name, "counter", "Decision records by fate (see decisions/buffer.py).")
+            for event in ("enqueued", "written", "spilled", "refused"):
+                out.append(f"{name}{_labels((('event', event),))} {stats[event]}")
+            name = "creditrisk_decision_log_events_total"
+            family(name, "counter", "Full-buffer waits and failed writes of the decision log.")
+            for event in ("full_waits", "flush_errors", "spill_errors"):
+                out.append(f"{name}{_labels((('event', event),))} {stats[event]}")
+            family("creditrisk_decision_log_pending", "gauge", "Records not yet written.")
+            out.append(f"creditrisk_decision_log_pending {stats['pending']}")
         return "\n".join(out) + "\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 #: Environment variable -> settings field. Documented in the README's configuration reference.
 ENV_VARS: dict[str, str] = {
@@ -28,6 +29,12 @@ ENV_VARS: dict[str, str] = {
     "CREDITRISK_API_EXACT_REASONS_MAX_ROWS": "exact_reasons_max_rows",
     "CREDITRISK_API_KEEP_FREED_BYTES": "keep_freed_bytes",
     "CREDITRISK_FEATURE_SESSIONS": "feature_sessions",
+    "CREDITRISK_API_DECISION_LOG": "decision_log",
+    "CREDITRISK_API_DECISION_LOG_SINK": "decision_log_sink",
+    "CREDITRISK_API_DECISION_LOG_DSN": "decision_log_dsn",
+    "CREDITRISK_API_DECISION_LOG_CAPACITY": "decision_log_capacity",
+    "CREDITRISK_API_DECISION_LOG_FLUSH_SECONDS": "decision_log_flush_seconds",
+    "CREDITRISK_API_DECISION_LOG_FEATURES": "decision_log_features",
 }
 
 
@@ -98,6 +105,41 @@ class ServingSettings(BaseModel):
         description="/score feature-SQL connections per process, each holding the prepared "
         "store query; concurrent requests beyond it wait for one (None: one per core).",
     )
+
+    decision_log: bool = Field(
+        default=True,
+        description="Record every /predict and /score decision in the decision log "
+        "(serving/decision_log.py).",
+    )
+    decision_log_sink: Literal["parquet", "postgres"] = Field(
+        default="parquet",
+        description="Where decisions go: Parquet by day under the lake's decisions/log "
+        "(embedded default) or a PostgreSQL table (production profile; needs the DSN).",
+    )
+    decision_log_dsn: SecretStr | None = Field(
+        default=None,
+        description="libpq connection string of the PostgreSQL decision log (a password may "
+        "also come from PGPASSWORD).",
+    )
+    decision_log_capacity: int = Field(
+        default=50_000,
+        ge=1,
+        description="Decisions the in-process buffer holds before a request writes its own "
+        "synchronously (the buffer's full policy: never dropped).",
+    )
+    decision_log_flush_seconds: float = Field(
+        default=1.0, gt=0, description="Longest a decision waits in the buffer before a write."
+    )
+    decision_log_features: bool = Field(
+        default=False,
+        description="Store each decision's feature row (JSON) beside its inputs hash.",
+    )
+
+    @model_validator(mode="after")
+    def _postgres_needs_a_dsn(self) -> ServingSettings:
+        if self.decision_log and self.decision_log_sink == "postgres" and not self.decision_log_dsn:
+            raise ValueError("decision_log_sink 'postgres' needs CREDITRISK_API_DECISION_LOG_DSN")
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServingSettings:

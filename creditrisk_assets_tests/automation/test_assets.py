@@ -115,3 +115,39 @@ def test_failing_canary_blocks_promotion(
     assert _meta(result, "deploy__canary_report")["passed"] is False
     assert not result.asset_materializations_for_node("deploy__deploy_manifest")
     assert registry.get_alias_version("champion") == "1"
+
+
+def test_batch_scores_are_logged_once_per_snapshot_and_version(
+    write_snapshot, register_model, instance, resources, registry, lake, warehouse
+) -> None:
+    import duckdb
+
+    from creditrisk_assets.automation.catalog import refresh_catalog
+    from creditrisk_assets.decisions import create_decision_log_view, decisions_by_version
+
+    write_snapshot(A)
+    v1 = register_model(A)
+    registry.set_alias("champion", v1)
+    first = _materialize([scoring_defs], A, instance, resources)
+    assert _meta(first, "scoring__batch_scores")["decision_log_replaced"] == 0
+    again = _materialize([scoring_defs], A, instance, resources)  # a re-run replaces, not adds
+    assert _meta(again, "scoring__batch_scores")["decision_log_replaced"] == 0
+    scores = pd.read_parquet(lake.local_path("scoring/batch_scores", A))
+    with duckdb.connect() as con:
+        create_decision_log_view(con, lake.base_uri)
+        log = decisions_by_version(con, registry.model_name, v1).to_pandas()
+        channels = con.sql(
+            "SELECT DISTINCT channel, training_snapshot FROM decision_log"
+        ).fetchall()
+    assert len(log) == len(scores) == 300 and log["decision_id"].is_unique
+    assert channels == [("batch", A)] and set(log["model_alias"]) == {"champion"}
+    merged = log.merge(scores, left_on="applicant_id", right_on="SK_ID_CURR", validate="1:1")
+    assert (merged["pd_x"] == merged["pd_y"]).all()
+    assert (merged["grade"] == merged["risk_grade"].astype(str)).all()
+    assert (merged["decision_x"] == merged["decision_y"]).all()
+    first_reason = merged["reason_codes"].map(lambda r: r[0] if len(r) else "")
+    assert (first_reason == merged["reason_1"].fillna("")).all() and first_reason.ne("").any()
+    # the hand-query catalog has the view too
+    assert "decision_log" in refresh_catalog(lake, warehouse)
+    with duckdb.connect(warehouse.catalog_path, read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM decision_log").fetchall() == [(300,)]

@@ -27,6 +27,7 @@ SHARED_WORDS = {
     "train": "the split's SQL view and the training split's label",
     "test": "the split's SQL view and the test split's label",
     "candidate": "the canary report's field for the candidate's outcome",
+    "log": "matplotlib's logarithmic axis scale (decisions/log is the decision log)",
 }
 #: Calls whose string arguments would name a group or key prefix.
 GROUP_CALLS = {"groups", "key_prefixes"}

@@ -67,7 +67,10 @@ def test_lake_catalog_lists_every_table_with_partitions(lake: Lake, warehouse: W
     for path in ("raw/bureau", "features/feature_store"):
         with lake.write_partition(path, "2026-11-01") as tmp:
             pd.DataFrame({"x": [1, 2]}).to_parquet(tmp)
-    assert refresh_catalog(lake, warehouse) == ["features_feature_store", "raw_bureau"]
+    views = ["decision_log", "features_feature_store", "raw_bureau"]
+    assert refresh_catalog(lake, warehouse) == views
     assert warehouse.catalog_path is not None
     with duckdb.connect(warehouse.catalog_path, read_only=True) as con:
         assert con.sql("SELECT sum(x) FROM raw_bureau").fetchall() == [(3,)]
+        # no decision yet: the log's view is there, empty, with its columns
+        assert con.sql("SELECT count(*) FROM decision_log").fetchall() == [(0,)]

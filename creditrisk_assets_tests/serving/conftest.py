@@ -240,3 +240,11 @@ def feature_rows(training_frame: tuple[pd.DataFrame, np.ndarray]) -> list[dict[s
 def local_champion(registrar: Registrar) -> ScoringModel:
     """The champion as the registry loads it, to compare the API's answers with."""
     return registrar.registry.load("champion")
+
+
+def without_decision_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """A /predict or /score answer less its decision ids (new for every request, one per
+    prediction), to compare two requests' answers."""
+    ids = [p.pop("decision_id") for p in body["predictions"]]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
+    return body

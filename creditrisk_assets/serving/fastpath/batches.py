@@ -19,6 +19,8 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
 from creditrisk_assets.serving import scoring
 from creditrisk_assets.serving.champion import ServedModel
 from creditrisk_assets.serving.fastpath import reader
@@ -36,9 +38,11 @@ def predict_large(
     max_rows: int,
     reason_codes: int,
     exact_reasons_max_rows: int,
+    matrices: list[np.ndarray] | None = None,
 ) -> list[dict[str, Any]] | None:
     """Predictions for a large ``columns`` + ``data`` body, or ``None`` if the fast path does
-    not take it (the caller then parses it with the pydantic model)."""
+    not take it (the caller then parses it with the pydantic model). ``matrices``, when given,
+    receives the chunks' feature matrices in row order (for the decision log)."""
     plan = reader.plan_large(body, served.feature_index, max_rows, CHUNK_ROWS)
     if plan is None:
         return None
@@ -51,6 +55,8 @@ def predict_large(
             if x is None or done + len(x) > plan.rows:
                 return None
             ids = plan.ids[done : done + len(x)] if plan.ids is not None else None
+            if matrices is not None:
+                matrices.append(x)
             pending.append(
                 _WORKERS.submit(
                     scoring.predict, served, x, ids, reason_codes, method, parallel=False

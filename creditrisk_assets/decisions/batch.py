@@ -114,7 +114,16 @@ def batch_decisions(
         grade=None if grade is None else grade.to_numpy(),
         decision=scores[decision_column].astype(str).to_numpy(),
         reason_codes=pa.array(reason_lists(scores), pa.list_(pa.string())),
+        catalogue_version=_constant(scores, "catalogue_version"),
+        scale_version=_constant(scores, "scale_version"),
     )
+
+
+def _constant(scores: pd.DataFrame, column: str) -> str | None:
+    """A per-batch version column's value (the catalogue or scale every row was made with)."""
+    if column not in scores.columns or scores.empty:
+        return None
+    return str(scores[column].iloc[0])
 
 
 def record_batch(

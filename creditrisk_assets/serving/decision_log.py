@@ -97,8 +97,10 @@ class DecisionRecorder:
             grade=pa.array([_text(p.get("risk_grade")) for p in preds], pa.string()),
             decision=pa.array([p.get("decision") for p in preds], pa.string()),
             reason_codes=pa.array(
-                [[r["feature"] for r in p.get("reason_codes") or ()] for p in preds], _REASONS
+                [[r["code"] for r in p.get("reason_codes") or ()] for p in preds], _REASONS
             ),
+            catalogue_version=preds[0].get("catalogue_version") if preds else None,
+            scale_version=preds[0].get("scale_version") if preds else None,
         )
         if rows is not None:
             table = table.set_column(

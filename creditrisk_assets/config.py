@@ -52,3 +52,60 @@ def reports_dir() -> Path:
     path = Path(os.environ.get("CREDITRISK_REPORTS_DIR", state_dir() / "reports"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# ----------------------------------------------------------------- automation (issue 16)
+def sensor_interval_seconds() -> int:
+    """Seconds between ticks of every sensor, the automation sensor included (default 30).
+
+    Small values (5) make a test or a demo move quickly; each tick is a cheap event-log query.
+    """
+    return _positive_int("CREDITRISK_SENSOR_INTERVAL_SECONDS", 30)
+
+
+def fetch_retries() -> int:
+    """Retries of a raw asset's fetch from its source (Kaggle, S3: the network-bound step)."""
+    return _positive_int("CREDITRISK_FETCH_RETRIES", 3, minimum=0)
+
+
+def fetch_retry_delay_seconds() -> float:
+    """First retry delay of a fetch; later ones double (exponential backoff)."""
+    text = os.environ.get("CREDITRISK_FETCH_RETRY_DELAY_SECONDS", "2")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"CREDITRISK_FETCH_RETRY_DELAY_SECONDS={text!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"CREDITRISK_FETCH_RETRY_DELAY_SECONDS={text!r} must be >= 0")
+    return value
+
+
+def alert_webhook_url() -> str | None:
+    """Slack-compatible webhook that alerts are posted to (a secret: never logged or shown)."""
+    return os.environ.get("CREDITRISK_ALERT_WEBHOOK") or None
+
+
+#: Environment variable -> field of ``automation.retrain_policy.RetrainPolicy``.
+RETRAIN_POLICY_ENV = {
+    "CREDITRISK_RETRAIN_ON_DRIFT": "retrain_on_drift",
+    "CREDITRISK_RETRAIN_MAX_CHAMPION_AGE_DAYS": "max_champion_age_days",
+    "CREDITRISK_RETRAIN_MIN_MATURED_LABELS": "min_matured_labels",
+}
+
+
+def retrain_policy_overrides() -> dict[str, str]:
+    """The retrain policy fields set in the environment (field -> text; pydantic casts)."""
+    return {
+        field: os.environ[var] for var, field in RETRAIN_POLICY_ENV.items() if os.environ.get(var)
+    }
+
+
+def _positive_int(var: str, default: int, minimum: int = 1) -> int:
+    text = os.environ.get(var, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{var}={text!r} is not a whole number") from None
+    if value < minimum:
+        raise ValueError(f"{var}={text!r} must be at least {minimum}")
+    return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from creditrisk_assets import (
+    alerts,
     automation,
     deploy,
     features,
@@ -34,4 +35,5 @@ defs = dg.Definitions.merge(
     deploy.defs,
     scoring.defs,
     automation.defs,
+    alerts.defs,
 )

@@ -125,7 +125,20 @@ def _metadata(summary: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def build_raw_asset(table: str) -> dg.AssetsDefinition:
+def fetch_retry_policy() -> dg.RetryPolicy:
+    """Retries for a raw asset's step, whose fetch is the network-bound part (Kaggle, S3):
+    ``CREDITRISK_FETCH_RETRIES`` tries after the first, waiting ``..._DELAY_SECONDS`` and then
+    doubling (exponential backoff). Loading a fetched file is deterministic, so its errors
+    bypass the policy (``dg.Failure(allow_retries=False)``)."""
+    return dg.RetryPolicy(
+        max_retries=config.fetch_retries(),
+        delay=config.fetch_retry_delay_seconds(),
+        backoff=dg.Backoff.EXPONENTIAL,
+    )
+
+
+def build_raw_asset(table: str, retry_policy: dg.RetryPolicy | None = None) -> dg.AssetsDefinition:
+    """The ``raw/<table>`` asset; ``retry_policy`` defaults to ``fetch_retry_policy()``."""
     spec = table_spec(table)
 
     @dg.asset(
@@ -141,6 +154,7 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
             + "."
         ),
         metadata={"kaggle_file": spec.file, "key": list(spec.key)},
+        retry_policy=retry_policy or fetch_retry_policy(),  # issue 16: transient fetch errors
     )
     def _raw(
         context: dg.AssetExecutionContext,
@@ -149,8 +163,13 @@ def build_raw_asset(table: str) -> dg.AssetsDefinition:
         warehouse: Warehouse,
     ) -> dg.MaterializeResult:
         snapshot = validate_snapshot_key(context.partition_key)
-        files = source.fetch(snapshot)
-        summary = ingest_table(table, files, lake, warehouse)
+        try:
+            files = source.fetch(snapshot)  # network-bound: its connection errors are retried
+            summary = ingest_table(table, files, lake, warehouse)
+        except ValueError as err:
+            # Bad data or configuration (RawFileError, ChecksumMismatch, ManifestError are
+            # ValueErrors): the same input fails the same way, so skip the retry policy.
+            raise dg.Failure(str(err), allow_retries=False) from err
         if summary["extra_columns_dropped"]:
             context.log.warning(
                 f"raw/{table} [{snapshot}]: dropped unknown column(s) "

@@ -9,6 +9,7 @@ request whose run key it already launched).
 # No `from __future__ import annotations`: Dagster reads the context and resource types.
 import dagster as dg
 
+from creditrisk_assets import config
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_partitions
 from creditrisk_assets.resources import SnapshotSource
 
@@ -22,7 +23,7 @@ ingest_job = dg.define_asset_job(
 @dg.sensor(
     name="landing_sensor",
     job=ingest_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=config.sensor_interval_seconds(),  # issue 16: one setting
     # On by default: with a landing or S3 source it is how snapshots arrive; with the synthetic
     # or Kaggle source it skips every tick saying there is nothing to list.
     default_status=dg.DefaultSensorStatus.RUNNING,

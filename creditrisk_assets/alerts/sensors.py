@@ -56,6 +56,20 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[di
     return failed
 
 
+def step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """``step: error`` for each failed step, the user's exception rather than Dagster's wrapper."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    out = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        error = event.step_failure_data.error if event is not None else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            out.append(f"{event.step_key}: {error.message.strip()}")
+    return out
+
+
 def failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, error: str | None) -> Alert:
     """The one alert a failed run deserves (see the module docstring for the order)."""
     partition = run.tags.get("dagster/partition")
@@ -80,7 +94,8 @@ def failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, error: str |
             f"blocking check(s) failed on {partition}: {names}; nothing downstream ran",
             {**details, "checks": [f["check"] for f in failed]},
         )
-    return Alert(RUN_FAILED, f"run of {run.job_name} on {partition} failed: {error}", details)
+    why = "; ".join(step_errors(instance, run.run_id)) or error
+    return Alert(RUN_FAILED, f"run of {run.job_name} on {partition} failed: {why}", details)
 
 
 @dg.run_failure_sensor(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from creditrisk_assets.automation.rescore import rescore_sensor
 from creditrisk_assets.automation.retrain import RETRAIN_ASSETS, retrain_sensor
 from creditrisk_assets.automation.retrain_policy import RetrainPolicy
 from creditrisk_assets.automation.sensors import promotion_sensor
@@ -125,3 +126,33 @@ def test_promotion_sensor_waits_for_passed_blocking_checks(
     registry.set_alias("champion", v1)
     again = _tick(promotion_sensor, instance, passing, blocked.cursor)
     assert not again.run_requests and "already the champion" in again.skip_reason.skip_message
+
+
+def test_rescore_sensor_scores_the_newest_snapshot_with_the_new_champion(
+    write_snapshot, register_model, instance, resources, registry
+) -> None:
+    score_job = dg.define_asset_job("score_job", partitions_def=snapshot_partitions)
+    defs = dg.Definitions(jobs=[score_job], sensors=[rescore_sensor], resources=resources)
+
+    def report(key: list[str], partition: str, **metadata) -> None:
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(key, partition=partition, metadata=metadata)
+        )
+
+    for partition in (A, B):
+        register_snapshot(instance, partition)
+        report(["features", "feature_store"], partition)
+    write_snapshot(A)
+    registry.set_alias("champion", register_model(A))
+    report(["deploy", "deploy_manifest"], A, model_version="1")
+    first = _tick(rescore_sensor, instance, defs)
+    [req] = first.run_requests
+    assert req.partition_key == B and req.run_key == f"rescore:{B}:v1"
+    assert req.tags["creditrisk/trigger"] == "promotion"
+
+    report(["scoring", "batch_scores"], B, model_version="1")
+    again = _tick(rescore_sensor, instance, defs)  # replayed: B already carries v1's scores
+    assert not again.run_requests and "already scored by it" in again.skip_reason.skip_message
+    registry.set_alias("champion", register_model(A, rounds=30))  # v2, e.g. a rollback target
+    stale = _tick(rescore_sensor, instance, defs)
+    assert "the champion is now v2" in stale.skip_reason.skip_message

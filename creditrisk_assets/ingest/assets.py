@@ -51,8 +51,12 @@ def raw_freshness_policy() -> dg.FreshnessPolicy:
         raise ValueError(f"{SLA_ENV}={text!r} is not a number of hours") from None
     if hours <= 0:
         raise ValueError(f"{SLA_ENV}={text!r} must be a positive number of hours")
+    # Dagster's floor for both windows is one minute: an SLA under two minutes (tests) has no
+    # warning stage rather than an invalid one.
+    warn = timedelta(hours=hours / 2)
     return dg.FreshnessPolicy.time_window(
-        fail_window=timedelta(hours=hours), warn_window=timedelta(hours=hours / 2)
+        fail_window=timedelta(hours=hours),
+        warn_window=warn if warn >= timedelta(minutes=1) else None,
     )
 
 

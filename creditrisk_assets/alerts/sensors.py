@@ -126,21 +126,17 @@ def freshness_alert_sensor(context: dg.SensorEvaluationContext, notifier: Notifi
     current = {k.to_user_string(): r.freshness_state.value for k, r in records.items()}
     previous = json.loads(context.cursor) if context.cursor else {}
     overdue = newly_overdue(previous, current)
-    if overdue:
+    if overdue:  # one alert for the feed, however many of its tables are late
         sla = raw_freshness_policy().fail_window.to_timedelta().total_seconds() / 3600
-        for key in overdue:
-            notifier.send(
-                Alert(
-                    FEED_OVERDUE,
-                    f"{key} is overdue: no new snapshot within its {sla:g} h SLA",
-                    {
-                        "asset": key,
-                        "sla_hours": sla,
-                        "since": str(records[dg.AssetKey.from_user_string(key)].updated_at),
-                    },
-                ),
-                context.log,
-            )
+        since = min(records[dg.AssetKey.from_user_string(k)].updated_at for k in overdue)
+        notifier.send(
+            Alert(
+                FEED_OVERDUE,
+                f"{', '.join(overdue)} overdue: no new snapshot within the {sla:g} h SLA",
+                {"assets": overdue, "sla_hours": sla, "overdue_since": str(since)},
+            ),
+            context.log,
+        )
     context.update_cursor(json.dumps(current, sort_keys=True))
     if overdue:
         return dg.SkipReason(f"alerted: {', '.join(overdue)} overdue")

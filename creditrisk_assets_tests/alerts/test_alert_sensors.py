@@ -122,12 +122,17 @@ def test_overdue_feed_alerts_once_until_it_recovers(instance, webhook) -> None:
     _freshness(instance, "raw/bureau", FreshnessState.FAIL, FreshnessState.PASS)
     cursor, result = tick(cursor)
     [text] = webhook.texts()
-    assert text.startswith("[creditrisk] feed_overdue: raw/bureau is overdue")
+    assert text.startswith("[creditrisk] feed_overdue: raw/bureau overdue: no new snapshot")
     assert "36 h SLA" in text
     cursor, result = tick(cursor)  # still late: no second alert
     assert len(webhook.bodies) == 1 and "alerted before" in result.skip_message
     _freshness(instance, "raw/bureau", FreshnessState.PASS, FreshnessState.FAIL)
     cursor, _ = tick(cursor)
     _freshness(instance, "raw/bureau", FreshnessState.FAIL, FreshnessState.PASS)
+    _freshness(instance, "raw/application_test", FreshnessState.FAIL, FreshnessState.PASS)
     tick(cursor)
-    assert len(webhook.bodies) == 2  # late again after recovering: alert again
+    # late again after recovering: alert again, once for every table that turned late together
+    assert len(webhook.bodies) == 2
+    assert webhook.texts()[1].startswith(
+        "[creditrisk] feed_overdue: raw/application_test, raw/bureau overdue"
+    )

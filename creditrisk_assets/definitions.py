@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from creditrisk_assets import (
+    alerts,
     automation,
     decisions,
     deploy,
@@ -36,4 +37,5 @@ defs = dg.Definitions.merge(
     scoring.defs,
     decisions.defs,
     automation.defs,
+    alerts.defs,
 )

@@ -143,3 +143,62 @@ def reason_catalogue_file() -> Path | None:
 def image_tag() -> str:
     """The image the platform runs as (set by the deploy pipeline); 'local' outside one."""
     return _get("CREDITRISK_IMAGE_TAG") or "local"
+
+
+# ----------------------------------------------------------------- automation (issue 16)
+def sensor_interval_seconds() -> int:
+    """Seconds between ticks of every sensor, the automation sensor included (default 30).
+
+    Small values (5) make a test or a demo move quickly; each tick is a cheap event-log query.
+    """
+    return _whole_number("CREDITRISK_SENSOR_INTERVAL_SECONDS", 30)
+
+
+def fetch_retries() -> int:
+    """Retries of a raw asset's fetch from its source (Kaggle, S3: the network-bound step)."""
+    return _whole_number("CREDITRISK_FETCH_RETRIES", 3, minimum=0)
+
+
+def fetch_retry_delay_seconds() -> float:
+    """First retry delay of a fetch; later ones double (exponential backoff)."""
+    text = _get("CREDITRISK_FETCH_RETRY_DELAY_SECONDS") or "2"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"CREDITRISK_FETCH_RETRY_DELAY_SECONDS={text!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"CREDITRISK_FETCH_RETRY_DELAY_SECONDS={text!r} must be >= 0")
+    return value
+
+
+def alert_webhook_url() -> str | None:
+    """Slack-compatible webhook that alerts are posted to (a secret: never logged or shown)."""
+    return _get("CREDITRISK_ALERT_WEBHOOK")
+
+
+#: Environment variable -> field of ``automation.retrain_policy.RetrainPolicy``.
+RETRAIN_POLICY_ENV = {
+    "CREDITRISK_RETRAIN_ON_DRIFT": "retrain_on_drift",
+    "CREDITRISK_RETRAIN_MAX_CHAMPION_AGE_DAYS": "max_champion_age_days",
+    "CREDITRISK_RETRAIN_MIN_MATURED_LABELS": "min_matured_labels",
+}
+
+
+def retrain_policy_overrides() -> dict[str, str]:
+    """The retrain policy fields set in the environment (field -> text; pydantic casts)."""
+    return {
+        field: value
+        for var, field in RETRAIN_POLICY_ENV.items()
+        if (value := _get(var)) is not None
+    }
+
+
+def _whole_number(var: str, default: int, minimum: int = 1) -> int:
+    text = _get(var) or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{var}={text!r} is not a whole number") from None
+    if value < minimum:
+        raise ValueError(f"{var}={text!r} must be at least {minimum}")
+    return value

@@ -1,15 +1,17 @@
-"""Sensors: drift -> retrain, and passed checks -> promotion.
+"""Sensors: passed checks -> promotion, and the event helpers the deciding sensors share.
 
-Both read asset events with a storage-id cursor rather than ``@asset_sensor``: that one only
-sees the latest event since its last tick, so two snapshots materialized between ticks would
-lose one. Here every event is visited once, in order, and the cursor only moves past an event
-once it has been decided. ``run_key``s make each request idempotent.
+The deciding sensors (this one, ``retrain``, ``rescore``) read asset events with a storage-id
+cursor rather than ``@asset_sensor``: that one only sees the latest event since its last tick,
+so two snapshots materialized between ticks would lose one. Here every event is visited once,
+in order, and the cursor only moves past an event once it has been decided. ``run_key``s make
+each request idempotent.
 """
 
 import dagster as dg
 
+from creditrisk_assets import settings
 from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
-from creditrisk_assets.keys import CANDIDATE, DRIFT_REPORT
+from creditrisk_assets.keys import CANDIDATE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 
 BATCH = 50
@@ -40,36 +42,6 @@ def _result(requests: list[dg.RunRequest], skips: list[str], cursor: int | None)
     )
 
 
-@dg.sensor(
-    job_name="train_job",
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
-    description="A drift report that crosses its DriftConfig thresholds starts a retrain of "
-    "that snapshot (once per snapshot and champion).",
-)
-def drift_retrain_sensor(context: dg.SensorEvaluationContext):
-    requests, skips, cursor = [], [], context.cursor and int(context.cursor)
-    for record in _events(context, DRIFT_REPORT):
-        cursor, meta, partition = record.storage_id, _meta(record), record.partition_key
-        if meta.get("drift_detected") is True:
-            champion = meta.get("champion_version", "none")
-            requests.append(
-                dg.RunRequest(
-                    partition_key=partition,
-                    run_key=f"drift-retrain:{partition}:champion-v{champion}",
-                    tags={
-                        "creditrisk/trigger": "drift",
-                        "creditrisk/drift": str(meta.get("reasons")),
-                    },
-                )
-            )
-        else:
-            skips.append(
-                f"{partition}: {meta.get('status')} ({meta.get('reasons') or meta.get('reason')})"
-            )
-    return _result(requests, skips, cursor or None)
-
-
 def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, list[str]]:
     """(blocking checks evaluated, failed ones) in a run."""
     records = instance.get_records_for_run(
@@ -89,7 +61,7 @@ def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, 
 @dg.sensor(
     job_name="promote_job",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=settings.sensor_interval_seconds(),
     description="A candidate whose training run finished with all blocking checks passed goes "
     "to the promotion job (canary, then promotion if the canary passes).",
 )
@@ -125,4 +97,5 @@ def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistr
     return _result(requests, skips, cursor or None)
 
 
-SENSORS = [drift_retrain_sensor, promotion_sensor]
+# drift_retrain_sensor became automation.retrain.retrain_sensor (the RetrainPolicy).
+SENSORS = [promotion_sensor]

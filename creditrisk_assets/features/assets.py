@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
@@ -54,6 +55,9 @@ def split_bucket(sk_id_curr: int) -> int:
     group_name=GROUP,
     partitions_def=snapshot_partitions,
     deps=[raw_key(t) for t in RAW_TABLES],
+    # Issue 16: built by the automation sensor once every raw table of the snapshot is in and
+    # passed its blocking checks.
+    automation_condition=ON_NEW_DATA,
     kinds={"duckdb", "parquet"},
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
@@ -106,6 +110,7 @@ class SplitConfig(dg.Config):
             FEATURES_TRAIN,
             deps=[FEATURE_STORE],
             group_name=GROUP,
+            automation_condition=ON_NEW_DATA,  # issue 16: follows a checked feature store
             kinds={"duckdb", "parquet"},
             description="Labelled feature-store rows whose id hashes to the training side.",
         ),
@@ -113,6 +118,7 @@ class SplitConfig(dg.Config):
             FEATURES_TEST,
             deps=[FEATURE_STORE],
             group_name=GROUP,
+            automation_condition=ON_NEW_DATA,
             kinds={"duckdb", "parquet"},
             description="Labelled feature-store rows whose id hashes to the test side.",
         ),

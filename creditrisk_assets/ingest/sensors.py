@@ -9,6 +9,7 @@ request whose run key it already launched).
 # No `from __future__ import annotations`: Dagster reads the context and resource types.
 import dagster as dg
 
+from creditrisk_assets import settings
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.keys import RAW
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_partitions
@@ -23,7 +24,7 @@ ingest_job = dg.define_asset_job(
 @dg.sensor(
     name="landing_sensor",
     job=ingest_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=settings.sensor_interval_seconds(),  # issue 16: one setting
     # On by default: with a landing or S3 source it is how snapshots arrive; with the synthetic
     # or Kaggle source it skips every tick saying there is nothing to list.
     default_status=dg.DefaultSensorStatus.RUNNING,

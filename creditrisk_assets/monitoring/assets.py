@@ -17,6 +17,7 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
+from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
@@ -72,6 +73,8 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE],
     group_name=group_of(DRIFT_REPORT),
+    # Issue 16: every checked feature-store partition is measured; retrain_sensor reads it.
+    automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
 )
 def drift_report(

@@ -7,19 +7,27 @@ rating master scale and reasons from the reason catalogue (both versions are col
 the table is ``modeling.prediction.prediction_frame``, the assembly the API uses too, so a batch
 decision is exactly what the API would answer for that applicant.
 
-It depends on ``deploy/deploy_manifest`` so that, in a whole-graph run, scoring waits for the
-promotion of that run and uses the model it just deployed.
+It scores with whoever is champion when it runs (the registry alias; ``model_version`` in its
+metadata says which). Its dependency on ``deploy/deploy_manifest`` only orders a whole-graph run
+(``all_assets``: score with the model that run just deployed); the automation condition ignores
+it, so every snapshot whose feature store passed its checks is scored by the current champion
+whether or not it retrained, and ``rescore_sensor`` re-scores the newest snapshot after a
+promotion. With no champion yet there is nothing to score with: the step ends without a
+materialization (not a failure) and the first promotion's re-score fills it in.
 
 Every row is also a decision, so it is appended to the decision log (channel ``batch``) as one
 part per snapshot and model version, which a re-materialization replaces rather than duplicates
 (``decisions/batch.py``).
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pydantic import Field
 
+from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
@@ -46,14 +54,18 @@ class ScoringConfig(dg.Config):
     deps=[FEATURE_STORE, DEPLOY_MANIFEST],
     group_name=group_of(BATCH_SCORES),
     description="Champion PD, decision, grade and reason codes for application_test rows.",
+    # Issue 16: follows the checked feature store; the manifest dep only orders all_assets.
+    automation_condition=on_new_data_ignoring(DEPLOY_MANIFEST),
+    output_required=False,  # no champion yet: nothing to score with, not a failure
 )
 def batch_scores(
     context: dg.AssetExecutionContext, config: ScoringConfig, lake: Lake, registry: ModelRegistry
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult]:
     partition = context.partition_key
     version = registry.get_alias_version(CHAMPION)
     if version is None:
-        raise RuntimeError("no champion model to score with: promote a candidate first")
+        context.log.warning(f"batch_scores[{partition}]: no champion yet, nothing scored")
+        return
     model = registry.load(version)
     path = lake.local_path(lake_path(FEATURE_STORE), partition)
     table = ds.dataset(path).to_table(
@@ -83,7 +95,7 @@ def batch_scores(
     )
     log_part, replaced = record_batch(lake, partition, str(version), records)
     counts = scores["risk_grade"].value_counts().sort_index()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "rows": len(scores),
             "model_version": version,

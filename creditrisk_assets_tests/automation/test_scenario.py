@@ -5,10 +5,13 @@ rollback -> champion v1. Real Dagster instance, real MLflow SQLite store, small 
 from __future__ import annotations
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from creditrisk_assets import automation, deploy, features, ingest, modeling, monitoring, scoring
-from creditrisk_assets.automation.sensors import drift_retrain_sensor, promotion_sensor
+from creditrisk_assets.automation.rescore import rescore_sensor
+from creditrisk_assets.automation.retrain import retrain_sensor
+from creditrisk_assets.automation.sensors import promotion_sensor
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import register_snapshot
 
@@ -73,12 +76,12 @@ def test_drift_retrain_promote_rollback(instance, resources, registry) -> None:
     register_snapshot(instance, B)
     _run(defs_b, "ingest_job", instance, B)
     _run(defs_b, "features_job", instance, B)
-    tick = _tick(drift_retrain_sensor, instance, defs_b)
+    tick = _tick(retrain_sensor, instance, defs_b)
     report = resources["lake"].read_json("monitoring/drift_report", B, "drift_report.json")
     assert report["drift_detected"] and report["max_psi"] > 0.25, report["max_psi"]
     assert tick.run_requests, tick.skip_reason
-    [retrain] = tick.run_requests
-    assert retrain.partition_key == B
+    [retrain] = tick.run_requests  # A, the champion's own snapshot, is kept
+    assert retrain.partition_key == B and retrain.tags["creditrisk/trigger"] == "drift"
     _run(defs_b, "train_job", instance, B, TINY)
     [promo] = _tick(promotion_sensor, instance, defs_b).run_requests
     assert promo.run_key == f"promote:{B}:v2"
@@ -93,6 +96,13 @@ def test_drift_retrain_promote_rollback(instance, resources, registry) -> None:
     _run(defs_b, "promote_job", instance, B, ACCEPT_DRIFT_SHIFT)
     assert registry.get_alias_version("champion") == "2"
     assert registry.get_alias_version("previous") == "1"
+    # the promotion re-scores the newest snapshot with the new champion (A's v1 promotion,
+    # replayed by a fresh cursor, is no longer the champion's and is skipped)
+    [rescore] = _tick(rescore_sensor, instance, defs_b).run_requests
+    assert rescore.partition_key == B and rescore.run_key == f"rescore:{B}:v2"
+    _run(defs_b, "score_job", instance, B)
+    scores = resources["lake"].local_path("scoring/batch_scores", B)
+    assert set(pd.read_parquet(scores, columns=["model_version"])["model_version"]) == {"2"}
 
     rollback = defs_b.resolve_job_def("rollback_job").execute_in_process(instance=instance)
     assert rollback.success

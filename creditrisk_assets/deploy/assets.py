@@ -15,7 +15,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
-from creditrisk_assets.deploy.lookup import candidate_version, raw_md5s
+from creditrisk_assets.deploy.lookup import candidate_version, check_promotable, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
 from creditrisk_assets.deploy.promotion import promote
 from creditrisk_assets.keys import (
@@ -135,7 +135,7 @@ def deploy_manifest(
     if not canary["passed"]:  # the blocking check stops this in a run; direct calls too
         raise RuntimeError(f"canary for {partition} failed ({canary['note']}): not promoting")
     version = canary["candidate_version"]
-    info = registry.version_info(version)
+    info = check_promotable(registry, version)  # orphaned since the canary ran: refused
     if info.checksum is None or info.partition is None:
         raise ValueError(f"v{version} lacks checksum/partition tags: cannot ship or trace it")
     md5 = raw_md5s(context.instance, info.partition)

@@ -1,9 +1,11 @@
 """``model/candidate``, ``model/train_metrics``, ``model/test_predictions``, ``model/test_metrics``.
 
 The candidate is trained inside an MLflow run the asset itself opens and always ends (FINISHED
-or FAILED), whatever launched the step: job, sensor, UI or CLI. The registered version is the
-source of truth for what was trained; ``model/candidate``'s lake partition holds a small JSON
-pointer (version, run id, checksum) so evaluation loads exactly that version.
+or FAILED), whatever launched the step: job, sensor, UI or CLI. A step killed outright ends
+nothing, so each candidate step first sweeps what dead ones left (``recovery/sweep.py``). The
+registered version is the source of truth for what was trained; ``model/candidate``'s lake
+partition holds a small JSON pointer (version, run id, checksum) so evaluation loads exactly
+that version.
 """
 
 import hashlib
@@ -37,6 +39,7 @@ from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.modeling.training import train_model
 from creditrisk_assets.partitions import snapshot_partitions
+from creditrisk_assets.recovery.sweep import candidate_temp_prefix, sweep_dead_steps
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.master_scale import load_scale
 
@@ -96,6 +99,11 @@ def candidate(
     context: dg.AssetExecutionContext, config: CandidateConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
     partition = context.partition_key
+    swept = sweep_dead_steps(context.instance, registry)
+    if swept:
+        context.log.warning(
+            "candidate[%s]: cleared after dead steps: %s", partition, swept.summary()
+        )
     spec = load_spec(lake, partition)
     frame = read_features(lake, FEATURES_TRAIN, partition, spec)
     train_path = lake.local_path(lake_path(FEATURES_TRAIN), partition)
@@ -109,7 +117,7 @@ def candidate(
     }
     with (
         registry.candidate_run(f"candidate-{partition}", tags=tags) as run,
-        tempfile.TemporaryDirectory(prefix="creditrisk-candidate-") as tmp,
+        tempfile.TemporaryDirectory(prefix=candidate_temp_prefix()) as tmp,
     ):
         run.log_params(config.model_dump())
         result = train_model(frame, spec, params, partition=partition)

@@ -4,6 +4,8 @@ Small, stable surface used by training, evaluation, promotion, batch scoring and
 
 - ``candidate_run(...)``     context manager: an MLflow run that always ends FINISHED or FAILED,
                              however the Dagster step was launched (no reliance on run hooks);
+                             it records the step's process, so a run a killed step left
+                             RUNNING can be found and ended (``running_runs``, ``end_dead_run``);
 - ``register(run, model)``   log the model folder as plain artifacts and create a version whose
                              tags carry checksum, partition, run ids, cut-off and spec hash;
 - ``set_alias`` / ``get_alias_version`` / ``delete_alias``   promotion uses aliases
@@ -21,7 +23,9 @@ in one process cannot log into each other's runs.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import socket
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -36,14 +40,18 @@ from creditrisk_assets.modeling.registry_records import (
     MODEL_ARTIFACT_PATH,
     TAG_CHECKSUM,
     TAG_MLFLOW_RUN,
+    TAG_ORPHAN,
     CandidateRun,
     ModelVersionInfo,
 )
 from creditrisk_assets.modeling.scoring_model import ModelIntegrityError, ScoringModel
+from creditrisk_assets.recovery.liveness import TAG_HOST, TAG_PID
 
 #: The registry aliases a model is served and rolled back by (``deploy.promotion`` moves them).
 CHAMPION = "champion"
 PREVIOUS = "previous"
+#: Prefix of the folders ``load`` downloads into; the pid after it says whose they are.
+MODEL_TEMP_PREFIX = "creditrisk-model-"
 
 
 @functools.lru_cache(maxsize=8)
@@ -123,19 +131,48 @@ class ModelRegistry(dg.ConfigurableResource):
     def candidate_run(
         self, run_name: str, tags: Mapping[str, Any] | None = None
     ) -> Iterator[CandidateRun]:
-        """Open an MLflow run; it ends FINISHED if the block succeeds, FAILED if it raises."""
+        """Open an MLflow run; it ends FINISHED if the block succeeds, FAILED if it raises
+        (and a version it registered is tagged ``orphan``). The run is tagged with this
+        process and host, so a run a killed step left RUNNING is known for dead later."""
+        own = {TAG_PID: os.getpid(), TAG_HOST: socket.gethostname()}
         run = self.client.create_run(
             self.experiment_id(),
             run_name=run_name,
-            tags={k: str(v) for k, v in (tags or {}).items()},
+            tags={k: str(v) for k, v in {**(tags or {}), **own}.items()},
         )
         handle = CandidateRun(run.info.run_id, run.info.artifact_uri, self.client)
         try:
             yield handle
-        except BaseException:
-            self.client.set_terminated(handle.run_id, status="FAILED")
+        except BaseException as err:
+            self.end_dead_run(handle.run_id, f"the step failed: {type(err).__name__}")
             raise
         self.client.set_terminated(handle.run_id, status="FINISHED")
+
+    def running_runs(self) -> list[tuple[str, dict[str, str]]]:
+        """``(run id, tags)`` of every run of the experiment still RUNNING (live or not)."""
+        from mlflow.entities import ViewType
+
+        runs = self.client.search_runs(
+            [self.experiment_id()],
+            filter_string="attributes.status = 'RUNNING'",
+            run_view_type=ViewType.ACTIVE_ONLY,
+            max_results=1000,
+        )
+        return [(r.info.run_id, dict(r.data.tags)) for r in runs]
+
+    def end_dead_run(self, run_id: str, reason: str) -> list[str]:
+        """End ``run_id`` FAILED (if it is not over already) and tag every version it registered
+        ``orphan``, so none is ever promoted. Returns the orphaned versions."""
+        if self.run_status(run_id) not in {"FINISHED", "FAILED", "KILLED"}:
+            self.client.set_tag(run_id, "creditrisk.ended_because", reason[:250])
+            self.client.set_terminated(run_id, status="FAILED")
+        versions = self.client.search_model_versions(
+            f"name = '{self.model_name}' and run_id = '{run_id}'"
+        )
+        orphaned = [str(mv.version) for mv in versions]
+        for version in orphaned:
+            self.client.set_model_version_tag(self.model_name, version, TAG_ORPHAN, reason[:250])
+        return orphaned
 
     def run_status(self, run_id: str) -> str:
         return self.client.get_run(run_id).info.status
@@ -241,7 +278,7 @@ class ModelRegistry(dg.ConfigurableResource):
 
     def load(self, alias_or_version: str | int, nthread: int | None = None) -> ScoringModel:
         """A checksum-verified ``ScoringModel`` for a version number or alias (no pickle)."""
-        with tempfile.TemporaryDirectory(prefix="creditrisk-model-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"{MODEL_TEMP_PREFIX}{os.getpid()}-") as tmp:
             info = self.download(alias_or_version, tmp)
             folder = Path(tmp) / MODEL_ARTIFACT_PATH
             if not folder.is_dir():  # download_artifacts names the folder after the source

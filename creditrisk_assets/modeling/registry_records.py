@@ -20,6 +20,9 @@ TAG_DAGSTER_RUN = "dagster_run_id"
 TAG_CUTOFF = "pd_cutoff"
 TAG_SPEC_HASH = "feature_spec_hash"
 METRIC_TAG_PREFIX = "metric."
+#: A version whose training step died or failed after registering it: never promoted. Its
+#: value says why (``recovery/sweep.py`` and ``ModelRegistry.candidate_run`` set it).
+TAG_ORPHAN = "orphan"
 MODEL_ARTIFACT_PATH = "model"
 
 
@@ -50,6 +53,11 @@ class ModelVersionInfo:
     @property
     def feature_spec_hash(self) -> str | None:
         return self.tags.get(TAG_SPEC_HASH)
+
+    @property
+    def orphan(self) -> bool:
+        """Tagged ``orphan``: its training run did not finish, so it is no candidate."""
+        return TAG_ORPHAN in self.tags
 
     @property
     def metrics(self) -> dict[str, float]:

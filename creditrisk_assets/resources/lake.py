@@ -13,8 +13,10 @@ partition and a failed step leaves nothing behind (invariant 3, docs/invariants.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,8 @@ from pydantic import Field
 from creditrisk_assets.partitions import validate_snapshot_key
 
 PARTITION_FILE = "data.parquet"
+TEMP_PREFIX = ".tmp-"
+log = logging.getLogger(__name__)
 
 
 def _is_s3(uri: str) -> bool:
@@ -51,6 +55,12 @@ class Lake(dg.ConfigurableResource):
     cache_dir: str | None = Field(
         default=None,
         description="Local folder where S3 partitions are cached for DuckDB to read.",
+    )
+    stale_temp_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="A write first removes temporary files beside it untouched this long: "
+        "what a killed step left.",
     )
 
     # ----------------------------------------------------------------- addressing
@@ -110,7 +120,8 @@ class Lake(dg.ConfigurableResource):
         else:
             staging = Path(uri).parent
         staging.mkdir(parents=True, exist_ok=True)
-        tmp = staging / f".tmp-{uuid.uuid4().hex}-{name}"
+        remove_stale_temps(staging, self.stale_temp_minutes * 60)
+        tmp = staging / f"{TEMP_PREFIX}{uuid.uuid4().hex}-{name}"
         try:
             yield tmp
             if not tmp.exists():
@@ -142,6 +153,31 @@ class Lake(dg.ConfigurableResource):
         import boto3  # imported lazily: local lakes never need it
 
         return boto3.client("s3", endpoint_url=self.s3_endpoint_url)
+
+
+def _last_touched(path: Path) -> float:
+    """Newest modification time in ``path`` (a file, or a folder some writers produce)."""
+    if not path.is_dir():
+        return path.stat().st_mtime
+    return max([path.stat().st_mtime, *(p.stat().st_mtime for p in path.rglob("*"))])
+
+
+def remove_stale_temps(folder: Path, older_than_s: float) -> list[Path]:
+    """Remove the ``.tmp-*`` files and folders in ``folder`` untouched for ``older_than_s``
+    seconds (left by killed steps); returns them."""
+    now = time.time()
+    removed = []
+    for path in folder.glob(f"{TEMP_PREFIX}*"):
+        try:
+            if now - _last_touched(path) < older_than_s:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except FileNotFoundError:  # its writer finished, or another sweep took it
+            continue
+        removed.append(path)
+    if removed:
+        log.warning("removed %d stale temporary file(s) in %s", len(removed), folder)
+    return removed
 
 
 def _check_asset_path(asset_path: str) -> None:

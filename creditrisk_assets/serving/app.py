@@ -35,7 +35,7 @@ from creditrisk_assets.decisions import DecisionLogUnavailable
 from creditrisk_assets.decisions.batch import lake_sink_location
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.resources import Lake
-from creditrisk_assets.serving import contract, raw_records, scoring
+from creditrisk_assets.serving import contract, limits, raw_records, scoring
 from creditrisk_assets.serving.api_models import (
     Health,
     Metadata,
@@ -59,7 +59,7 @@ from creditrisk_assets.serving.http import (
 from creditrisk_assets.serving.metrics import CONTENT_TYPE, ApiMetrics
 from creditrisk_assets.serving.middleware import LimitsAndMetricsMiddleware
 from creditrisk_assets.serving.raw_records import ScoreRequest
-from creditrisk_assets.serving.settings import ServingSettings
+from creditrisk_assets.serving.settings import PublicEndpoint, ServingSettings
 from creditrisk_assets.wiring import default_resources
 
 
@@ -136,12 +136,21 @@ def create_app(
         "responses": ERROR_RESPONSES,
     }
 
-    @app.get("/health", response_model=Health)
+    def key_unless_public(endpoint: PublicEndpoint) -> list[Any]:
+        """The key check, unless ``endpoint`` is listed in ``public_endpoints``."""
+        return [] if endpoint in settings.public_endpoints else [Depends(require_key)]
+
+    @app.get("/health", response_model=Health, dependencies=key_unless_public("health"))
     async def health() -> dict[str, str]:
         """The process is up (says nothing about the model: see ``/ready``)."""
         return {"status": "ok"}
 
-    @app.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
+    @app.get(
+        "/ready",
+        response_model=Ready,
+        responses={503: {"model": Ready}},
+        dependencies=key_unless_public("ready"),
+    )
     async def ready() -> Response:
         """200 when a champion is loaded and can score; 503 otherwise."""
         served = champion.current
@@ -153,9 +162,15 @@ def create_app(
         }
         return JSONResponse(body, status_code=200 if served is not None else 503)
 
-    @app.get("/metadata", response_model=Metadata, responses={503: ERROR_RESPONSES[503]})
+    @app.get(
+        "/metadata",
+        response_model=Metadata,
+        responses={503: ERROR_RESPONSES[503], 401: ERROR_RESPONSES[401]},
+        dependencies=key_unless_public("metadata"),
+    )
     async def metadata() -> dict[str, Any]:
-        """The served model: name, version, cut-off, training snapshot, metrics, checksum."""
+        """The served model: name, version, cut-off, training snapshot, metrics, checksum, and
+        its public tags (no run ids, no server paths: ``champion.public_tags``)."""
         s = served_model()
         return {
             "model_name": s.name,
@@ -173,7 +188,7 @@ def create_app(
 
     raw_schema = raw_records.raw_schema()
 
-    @app.get("/schema")
+    @app.get("/schema", dependencies=key_unless_public("schema"))
     async def schema() -> dict[str, Any]:
         """Feature schema of the served model (for ``/predict``) and raw-input schemas (for
         ``/score``: the application record and each history table)."""
@@ -191,16 +206,13 @@ def create_app(
         }
 
     def parse_score_request(body: bytes) -> ScoreRequest:
+        limits.check_score_body(body, settings)  # the caps first, on the bytes (cheap)
         req: ScoreRequest = parse(ScoreRequest, body)
         if len(req.applicants) > settings.max_applicants:
-            raise HTTPException(
-                413, f"{len(req.applicants)} applicants; at most {settings.max_applicants}"
-            )
+            raise limits.too_many("applicants", len(req.applicants), settings.max_applicants)
         n_hist = raw_records.history_record_count(req)
         if n_hist > settings.max_history_records:
-            raise HTTPException(
-                413, f"{n_hist} history records; at most {settings.max_history_records}"
-            )
+            raise limits.too_many("history records", n_hist, settings.max_history_records)
         return req
 
     def validate_sync(body: bytes) -> Response:
@@ -272,7 +284,9 @@ def create_app(
         served = served_model()
         return await run_in_threadpool(score_sync, await request.body(), served)
 
-    @app.get("/metrics", response_class=PlainTextResponse)
+    @app.get(
+        "/metrics", response_class=PlainTextResponse, dependencies=key_unless_public("metrics")
+    )
     async def prometheus() -> Response:
         """Prometheus text: requests, latency histogram, errors, rows, served model version."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
@@ -288,5 +302,8 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         metrics=metrics,
         routes=app.routes,
+        large_body_bytes=settings.large_body_bytes,
+        max_large_requests=settings.max_large_requests,
+        large_request_wait_seconds=settings.large_request_wait_seconds,
     )
     return app

@@ -33,6 +33,16 @@ log = logging.getLogger(__name__)
 
 #: Requests with at least this many rows run XGBoost on ``batch_threads`` threads.
 PARALLEL_MIN_ROWS = 1000
+#: Version tags ``/metadata`` shows. The others stay inside: run ids (MLflow's, Dagster's), the
+#: deploy manifest's URI, image names and free text can name server paths and internals.
+PUBLIC_TAGS = frozenset(
+    {"partition", "pd_cutoff", "resampling", "feature_spec_hash", "promoted_at"}
+)
+
+
+def public_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The allow-listed tags, less any value that looks like a path or URI."""
+    return {k: v for k, v in tags.items() if k in PUBLIC_TAGS and "/" not in v and "\\" not in v}
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ class ServedModel:
     training_snapshot: str | None
     pd_cutoff: float
     metrics: dict[str, float]
-    tags: dict[str, str]
+    tags: dict[str, str]  # ``public_tags`` only: what /metadata may show
     loaded_at: float
     scoring: ScoringThreads
     feature_index: dict[str, int] = field(default_factory=dict)
@@ -130,7 +140,7 @@ def load_served_model(
         training_snapshot=info.partition or model.meta.partition,
         pd_cutoff=float(model.meta.pd_cutoff),
         metrics=dict(info.metrics),
-        tags={k: v for k, v in info.tags.items() if not k.startswith("metric.")},
+        tags=public_tags(dict(info.tags)),
         loaded_at=time.time(),
         scoring=scoring,
         feature_index={n: i for i, n in enumerate(names)},

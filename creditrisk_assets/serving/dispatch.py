@@ -12,7 +12,11 @@ the pydantic model accepts, and score them with the same ``scoring.predict``):
   whole by orjson (``reader.parse``).
 
 Whatever the fast readers refuse is parsed by the pydantic model, which words the field-level
-422. The response is written in the same thread as the scoring (orjson of 10,000 predictions
+422. Before orjson or pydantic builds a body larger than ``INLINE_MAX_BYTES`` its rows are
+counted on the bytes (``limits.check_predict_rows``): past ``max_rows`` it is a 413 at once,
+not after every row became Python objects. The chunked reader counts its rows itself.
+
+The response is written in the same thread as the scoring (orjson of 10,000 predictions
 is ~30 ms: not on the event loop). So is the decision log's record of the answer
 (``decision_log.py``): built from the predictions and the feature matrices already in hand,
 then handed to the in-process buffer, so no request waits on storage.
@@ -26,7 +30,7 @@ import numpy as np
 from fastapi import HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from creditrisk_assets.serving import scoring
+from creditrisk_assets.serving import limits, scoring
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
 from creditrisk_assets.serving.decision_log import DecisionRecorder
@@ -77,6 +81,8 @@ def _respond(
             matrices=matrices,
         )
     if preds is None:
+        if len(body) > INLINE_MAX_BYTES:
+            limits.check_predict_rows(body, settings.max_rows)
         preds, x = _predict_whole(body, served, settings)
         matrices = [x]
     if recorder is not None:
@@ -98,8 +104,7 @@ def _predict_whole(
     else:  # anything the fast path does not take: pydantic judges it, with field messages
         req: PredictRequest = parse(PredictRequest, body)
         if req.n_rows > settings.max_rows:
-            msg = f"{req.n_rows} rows; at most {settings.max_rows} per request"
-            raise HTTPException(413, msg)
+            raise limits.too_many("rows", req.n_rows, settings.max_rows, " per request")
         try:
             x = scoring.feature_matrix(req, served)
         except scoring.InputError as err:

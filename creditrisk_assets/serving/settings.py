@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+#: The read-only endpoints that may be left open when an API key is set (scoring never is).
+PublicEndpoint = Literal["health", "ready", "metrics", "metadata", "schema"]
 
 #: Environment variable -> settings field. Documented in the README's configuration reference.
 ENV_VARS: dict[str, str] = {
     "CREDITRISK_API_KEY": "api_key",
+    "CREDITRISK_API_PUBLIC_ENDPOINTS": "public_endpoints",
+    "CREDITRISK_API_LARGE_BODY_BYTES": "large_body_bytes",
+    "CREDITRISK_API_MAX_LARGE_REQUESTS": "max_large_requests",
+    "CREDITRISK_API_LARGE_REQUEST_WAIT_SECONDS": "large_request_wait_seconds",
     "CREDITRISK_API_MAX_BODY_BYTES": "max_body_bytes",
     "CREDITRISK_API_MAX_ROWS": "max_rows",
     "CREDITRISK_API_MAX_APPLICANTS": "max_applicants",
@@ -45,7 +52,32 @@ class ServingSettings(BaseModel):
 
     api_key: SecretStr | None = Field(
         default=None,
-        description="When set, scoring endpoints require it in the X-API-Key header.",
+        description="When set, every endpoint but the public ones requires it in the X-API-Key "
+        "header.",
+    )
+    public_endpoints: frozenset[PublicEndpoint] = Field(
+        default=frozenset({"health", "ready"}),
+        description="Read-only endpoints open without the key when one is set (comma-separated "
+        "in the environment; the probes by default). /metadata, /schema and /metrics follow "
+        "the key unless listed.",
+    )
+    large_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Bodies larger than this (or of unknown length) are large: at most "
+        "max_large_requests of them are read and worked on at once.",
+    )
+    max_large_requests: int = Field(
+        default=2,
+        ge=1,
+        description="Large requests admitted at once; the rest wait (up to "
+        "large_request_wait_seconds, then 503). Bounds peak memory: each admitted request "
+        "holds about 4x its body at its peak (README, Scoring API).",
+    )
+    large_request_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a large request waits for admission before a 503 with Retry-After.",
     )
     max_body_bytes: int = Field(
         default=64 * 1024 * 1024,
@@ -134,6 +166,13 @@ class ServingSettings(BaseModel):
         default=False,
         description="Store each decision's feature row (JSON) beside its inputs hash.",
     )
+
+    @field_validator("public_endpoints", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(v.strip().strip("/") for v in value.split(",") if v.strip())
+        return value
 
     @model_validator(mode="after")
     def _postgres_needs_a_dsn(self) -> ServingSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +83,32 @@ def test_failed_block_ends_run_failed(registry: ModelRegistry) -> None:
         raise RuntimeError("boom")
     assert registry.run_status(holder["id"]) == "FAILED"
     assert registry.list_versions() == []
+
+
+def test_a_version_registered_by_a_failed_block_is_an_orphan(
+    registry: ModelRegistry, model_dir
+) -> None:
+    """The step failed after registering (say the pointer write failed): the version stays in
+    the registry, tagged ``orphan`` with the reason, its run FAILED."""
+    folder, checksum = model_dir
+    holder = {}
+    with pytest.raises(OSError, match="disk full"), registry.candidate_run("c") as run:
+        holder["version"] = registry.register(run, folder, checksum, {"partition": "p"}).version
+        raise OSError("disk full")
+    info = registry.version_info(holder["version"])
+    assert info.orphan and "OSError" in info.tags["orphan"]
+    assert registry.run_status(info.run_id) == "FAILED"
+
+
+def test_candidate_runs_record_their_process_and_only_running_ones_are_listed(
+    registry: ModelRegistry,
+) -> None:
+    with registry.candidate_run("done"):
+        pass
+    with registry.candidate_run("open") as run:
+        running = registry.running_runs()
+        assert [r for r, _ in running] == [run.run_id]
+        tags = running[0][1]
+        assert tags["creditrisk.pid"] == str(os.getpid())
+        assert tags["creditrisk.host"] == socket.gethostname()
+    assert registry.running_runs() == []

@@ -37,8 +37,11 @@ def test_scoring_endpoints_need_the_key_and_probes_do_not(guarded, feature_rows)
     assert guarded.post("/validate", json={"applicants": []}).status_code == 401
     ok = guarded.post("/predict", json=body, headers={"X-API-Key": KEY})
     assert ok.status_code == 200, ok.text
-    for probe in ("/health", "/ready", "/metrics"):
+    for probe in ("/health", "/ready"):  # public by default (CREDITRISK_API_PUBLIC_ENDPOINTS)
         assert guarded.get(probe).status_code == 200
+    for described in ("/metadata", "/schema", "/metrics"):  # they follow the key
+        assert guarded.get(described).status_code == 401, described
+        assert guarded.get(described, headers={"X-API-Key": KEY}).status_code == 200
 
 
 def test_body_over_the_cap_is_413_declared_or_streamed(guarded):

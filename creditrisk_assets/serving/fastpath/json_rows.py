@@ -65,7 +65,7 @@ def number_rows(array: bytes, width: int) -> np.ndarray | None:
     if patched is None:
         return None
     text, nulls = patched
-    with _parser() as parser:
+    with pooled_parser() as parser:
         doc = parser.parse(text)
         try:
             if not isinstance(doc, simdjson.Array):
@@ -112,7 +112,7 @@ _KEEP_PARSERS = os.cpu_count() or 1
 
 
 @contextmanager
-def _parser() -> Iterator[simdjson.Parser]:
+def pooled_parser() -> Iterator[simdjson.Parser]:
     """A simdjson parser, reused across requests: a fresh one spends ~40 ms growing its buffers
     to a 27 MB body. At most one is kept per core (each holds buffers sized to its largest
     body); callers beyond that get a throw-away one."""

@@ -55,13 +55,23 @@ warnings.filterwarnings(
 )
 
 
+FAILED, STALE, UNFINISHED, NEVER = (
+    "failed",
+    "did not run on the current data",
+    "did not finish",
+    "never ran",
+)
+#: Which blocker to name first (the rest are listed in the failure's metadata).
+REASON_RANK = {FAILED: 0, STALE: 1, UNFINISHED: 2, NEVER: 3}
+
+
 @dataclass(frozen=True)
 class Blocker:
     """One upstream blocking check that stops the step, and why."""
 
     check: dg.AssetCheckKey
     partition: str | None
-    reason: str  # "failed", "never ran", "did not finish", "is stale"
+    reason: str  # one of FAILED, STALE, UNFINISHED, NEVER
     run_id: str | None = None
     detail: str = ""
 
@@ -129,22 +139,20 @@ def _verdict(
     current_materialization: int | None,
 ) -> Blocker | None:
     if record is None:
-        return Blocker(check, partition, "never ran")
+        return Blocker(check, partition, NEVER)
     if record.status == AssetCheckExecutionRecordStatus.PLANNED:
-        return Blocker(check, partition, "did not finish", record.run_id)
+        return Blocker(check, partition, UNFINISHED, record.run_id)
     evaluation = record.evaluation
     target = evaluation.target_materialization_data if evaluation else None
     if current_materialization is not None and (
         target is None or target.storage_id != current_materialization
     ):
-        return Blocker(
-            check, partition, "did not run on the current data", record.run_id, "rematerialized"
-        )
+        return Blocker(check, partition, STALE, record.run_id, "rematerialized since")
     if record.status == AssetCheckExecutionRecordStatus.FAILED and (
         evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR
     ):
         detail = (evaluation.description or "") if evaluation else ""
-        return Blocker(check, partition, "failed", record.run_id, detail[:200])
+        return Blocker(check, partition, FAILED, record.run_id, detail[:200])
     return None
 
 
@@ -213,6 +221,9 @@ def require_upstream_checks_passed(
     )
     if not blockers:
         return
+    # A failed check is the cause to name; checks that did not finish or never ran are often
+    # its consequence (a check skipped in the same run because another one failed).
+    blockers.sort(key=lambda b: REASON_RANK.get(b.reason, len(REASON_RANK)))
     first = blockers[0]
     targets = ", ".join(sorted(k.to_user_string() for k in keys))
     more = f" (and {len(blockers) - 1} more upstream check(s))" if len(blockers) > 1 else ""

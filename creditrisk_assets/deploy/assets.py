@@ -18,6 +18,7 @@ from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, check_promotable, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
 from creditrisk_assets.deploy.promotion import promote
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANARY_REPORT,
     CANDIDATE,
@@ -57,6 +58,7 @@ class CanaryConfig(dg.Config):
     group_name=group_of(CANARY_REPORT),
     description="Candidate vs champion on the candidate's test rows: AUC/approval/mean-PD deltas.",
 )
+@gated
 def canary_report(
     context: dg.AssetExecutionContext, config: CanaryConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -104,7 +106,10 @@ def canary_report(
 
 
 @dg.asset_check(
-    asset=CANARY_REPORT, blocking=True, description="The candidate is within tolerances."
+    asset=CANARY_REPORT,
+    blocking=True,
+    partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
+    description="The candidate is within tolerances.",
 )
 def canary_passed(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
     report = lake.read_json(lake_path(CANARY_REPORT), context.partition_key, CANARY_FILE)
@@ -127,6 +132,7 @@ class PromotionConfig(dg.Config):
     group_name=group_of(DEPLOY_MANIFEST),
     description="Promotes the canary-approved candidate and records what a deploy needs.",
 )
+@gated
 def deploy_manifest(
     context: dg.AssetExecutionContext, config: PromotionConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:

@@ -19,6 +19,7 @@ from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
 from creditrisk_assets.features.sql_files import SQL_FILES
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     FEATURE_STORE,
     FEATURES_TEST,
@@ -62,6 +63,7 @@ def split_bucket(sk_id_curr: int) -> int:
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
 )
+@gated
 def feature_store(
     context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse
 ) -> dg.MaterializeResult:
@@ -125,6 +127,7 @@ class SplitConfig(dg.Config):
     ],
     partitions_def=snapshot_partitions,
 )
+@gated
 def feature_splits(
     context: dg.AssetExecutionContext, config: SplitConfig, lake: Lake, warehouse: Warehouse
 ):

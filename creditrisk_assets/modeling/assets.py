@@ -20,6 +20,7 @@ import pandas as pd
 
 from creditrisk_assets import settings
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANDIDATE,
     FEATURE_STORE,
@@ -95,6 +96,7 @@ def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> Scori
     group_name=GROUP,
     description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
 )
+@gated
 def candidate(
     context: dg.AssetExecutionContext, config: CandidateConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -211,6 +213,7 @@ def _evaluate(
     group_name=GROUP,
     description="The candidate's metrics on its own train split (for the overfit-gap check).",
 )
+@gated
 def train_metrics(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -230,6 +233,7 @@ def train_metrics(
     description="PD, decision, master-scale grade and up to four catalogue reason statements "
     "for every test row (Parquet).",
 )
+@gated
 def test_predictions(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -266,6 +270,7 @@ def test_predictions(
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
     "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs.",
 )
+@gated
 def test_metrics(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:

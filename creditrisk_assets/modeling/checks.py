@@ -17,6 +17,7 @@ from creditrisk_assets.keys import TEST_METRICS, TEST_PREDICTIONS, TRAIN_METRICS
 from creditrisk_assets.modeling.assets import METRICS_FILE
 from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
+from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.statistics import monotonicity
 
@@ -28,7 +29,10 @@ def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
 
 
 @dg.asset_check(
-    asset=TEST_METRICS, blocking=True, description="Test AUC is at least the configured floor."
+    asset=TEST_METRICS,
+    blocking=True,
+    partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
+    description="Test AUC is at least the configured floor.",
 )
 def auc_floor(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -45,6 +49,7 @@ def auc_floor(
     asset=TEST_METRICS,
     additional_deps=[TRAIN_METRICS],
     blocking=True,
+    partitions_def=snapshot_partitions,
     description="Train AUC minus test AUC stays within the configured gap (overfitting).",
 )
 def auc_gap(
@@ -83,6 +88,7 @@ def calibration_error(
 @dg.asset_check(
     asset=TEST_METRICS,
     blocking=True,
+    partitions_def=snapshot_partitions,
     description="Observed default rates do not decrease across master-scale grades that have "
     "enough test observations (rows and expected defaults).",
 )

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.conditions import ON_NEW_DATA
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
@@ -77,6 +78,7 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
 )
+@gated
 def drift_report(
     context: dg.AssetExecutionContext,
     config: DriftConfig,

@@ -30,6 +30,7 @@ from pydantic import Field
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
 from creditrisk_assets.modeling.prediction import (
     DECISION_COLUMN,
@@ -58,6 +59,7 @@ class ScoringConfig(dg.Config):
     automation_condition=on_new_data_ignoring(DEPLOY_MANIFEST),
     output_required=False,  # no champion yet: nothing to score with, not a failure
 )
+@gated(ordering_only=[DEPLOY_MANIFEST])
 def batch_scores(
     context: dg.AssetExecutionContext, config: ScoringConfig, lake: Lake, registry: ModelRegistry
 ) -> Iterator[dg.MaterializeResult]:

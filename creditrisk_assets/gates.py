@@ -1,0 +1,282 @@
+"""The cross-run gate: no asset computes from an upstream partition whose blocking checks did not
+pass on its current data, whichever job, sensor or person launched the run.
+
+Why: Dagster's blocking checks stop only the downstream steps of *their own* run. A snapshot whose
+``raw/application_train:contract`` failed in ``ingest_job`` could still be built on by a later
+``features_job``, ``train_job`` and ``promote_job`` from the CLI, and become champion (issue 22).
+The automation sensor already waits (``conditions.ON_NEW_DATA``); this gate makes the same rule
+hold inside every step.
+
+How: ``@gated`` wraps an asset's compute function. At step start it walks the asset's upstream
+graph in the code location (the run's asset graph; ordering-only deps and what lies behind them
+excluded) and, for the same partition, reads the latest evaluation of every *blocking* check on
+those assets in one query, plus the latest materialization of each checked asset. An upstream
+check blocks when its latest evaluation
+
+- failed with ERROR severity (WARN failures never block, as in Dagster),
+- never ran, or is still only planned (its run died or is in flight),
+- or evaluated an older materialization than the one now in place (the data changed since).
+
+Checks of upstream assets in the *same* run need no special case: Dagster orders a run's blocking
+checks before the steps downstream of them, so their evaluations are in the instance when this
+step starts (and a failure there already skipped this step). The walk is transitive, so a model
+step names the raw check that failed rather than "the feature store never checked". Only checks
+the code location defines are enforced: a test that runs one domain's assets alone is not gated
+by checks that are not in its graph. Upstream assets with a different partitioning than the
+gated asset are not walked (none exist; the graph is one snapshot per partition).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import dagster as dg
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
+
+#: Attribute set on a gated compute function (``creditrisk_assets_tests/core/test_gates.py``
+#: asserts every asset with upstream assets carries it).
+GATE_ATTR = "__creditrisk_gate__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The gate reads blocking checks per snapshot, so checks on partitioned assets are partitioned
+# ("preview" in Dagster 1.13); silence only that notice, as ingest/checks.py does.
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=Warning
+)
+
+
+FAILED, STALE, UNFINISHED, NEVER = (
+    "failed",
+    "did not run on the current data",
+    "did not finish",
+    "never ran",
+)
+#: Which blocker to name first (the rest are listed in the failure's metadata).
+REASON_RANK = {FAILED: 0, STALE: 1, UNFINISHED: 2, NEVER: 3}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One upstream blocking check that stops the step, and why."""
+
+    check: dg.AssetCheckKey
+    partition: str | None
+    reason: str  # one of FAILED, STALE, UNFINISHED, NEVER
+    run_id: str | None = None
+    detail: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.check.asset_key.to_user_string()}:{self.check.name}"
+
+    def describe(self) -> str:
+        where = f" for {self.partition}" if self.partition else ""
+        run = f" (run {self.run_id[:8]})" if self.run_id else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.name} {self.reason}{where}{run}{detail}"
+
+
+def upstream_check_scope(
+    asset_graph: Any,
+    keys: Collection[dg.AssetKey],
+    partitions_def: dg.PartitionsDefinition | None,
+    ignore: Collection[dg.AssetKey] = (),
+) -> list[dg.AssetKey]:
+    """The ancestors of ``keys`` whose blocking checks gate them, nearest the sources first.
+
+    Ancestors in ``ignore`` (ordering-only deps) and everything only reachable through them are
+    left out, as are ancestors partitioned differently from ``keys`` (and what lies behind them).
+    """
+    seen: set[dg.AssetKey] = set()
+    stack = [p for k in keys for p in asset_graph.get(k).parent_keys]
+    while stack:
+        key = stack.pop()
+        if key in seen or key in keys or key in ignore or not asset_graph.has(key):
+            continue
+        node = asset_graph.get(key)
+        if node.partitions_def is not None and node.partitions_def != partitions_def:
+            continue
+        seen.add(key)
+        stack.extend(node.parent_keys)
+    order = {k: i for i, k in enumerate(asset_graph.toposorted_asset_keys)}
+    return sorted(seen, key=lambda k: order.get(k, 0))
+
+
+def blocking_checks(asset_graph: Any, asset_keys: Collection[dg.AssetKey]) -> list[Any]:
+    """The blocking check nodes of ``asset_keys``, in the order of ``asset_keys``."""
+    order = {k: i for i, k in enumerate(asset_keys)}
+    # Not ``AssetNode.check_keys``: that holds only the checks defined with the asset itself,
+    # not the separate ``@asset_check`` definitions that most checks here are.
+    check_keys = asset_graph.get_check_keys_for_assets(set(asset_keys))
+    nodes = [asset_graph.get(k) for k in check_keys if asset_graph.get(k).blocking]
+    return sorted(nodes, key=lambda n: (order[n.key.asset_key], n.key.name))
+
+
+def _latest_materialization_id(
+    instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None
+) -> int | None:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition else None),
+        limit=1,
+    ).records
+    return records[0].storage_id if records else None
+
+
+def _verdict(
+    record: AssetCheckExecutionRecord | None,
+    check: dg.AssetCheckKey,
+    partition: str | None,
+    current_materialization: int | None,
+) -> Blocker | None:
+    if record is None:
+        return Blocker(check, partition, NEVER)
+    if record.status == AssetCheckExecutionRecordStatus.PLANNED:
+        return Blocker(check, partition, UNFINISHED, record.run_id)
+    evaluation = record.evaluation
+    target = evaluation.target_materialization_data if evaluation else None
+    if current_materialization is not None and (
+        target is None or target.storage_id != current_materialization
+    ):
+        return Blocker(check, partition, STALE, record.run_id, "rematerialized since")
+    if record.status == AssetCheckExecutionRecordStatus.FAILED and (
+        evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR
+    ):
+        detail = (evaluation.description or "") if evaluation else ""
+        return Blocker(check, partition, FAILED, record.run_id, detail[:200])
+    return None
+
+
+def find_blockers(
+    instance: dg.DagsterInstance,
+    asset_graph: Any,
+    keys: Collection[dg.AssetKey],
+    partition: str | None,
+    ignore: Collection[dg.AssetKey] = (),
+) -> list[Blocker]:
+    """Every upstream blocking check that forbids computing ``keys`` for ``partition``.
+
+    One check-execution query per partition filter (at most two) and one materialization query
+    per checked upstream asset.
+    """
+    partitions_def = asset_graph.get(next(iter(keys))).partitions_def
+    checks = blocking_checks(
+        asset_graph, upstream_check_scope(asset_graph, keys, partitions_def, ignore)
+    )
+    if not checks:
+        return []
+    by_filter: dict[str | None, list[dg.AssetCheckKey]] = {}
+    for node in checks:
+        by_filter.setdefault(partition if node.partitions_def else None, []).append(node.key)
+    latest: dict[dg.AssetCheckKey, AssetCheckExecutionRecord] = {}
+    for key_filter, check_keys in by_filter.items():
+        latest.update(
+            instance.event_log_storage.get_latest_asset_check_execution_by_key(
+                check_keys, partition_filter=PartitionKeyFilter(key=key_filter)
+            )
+        )
+    materialized: dict[dg.AssetKey, int | None] = {}
+    blockers = []
+    for node in checks:
+        asset_key = node.key.asset_key
+        if asset_key not in materialized:
+            asset_partition = partition if asset_graph.get(asset_key).partitions_def else None
+            materialized[asset_key] = _latest_materialization_id(
+                instance, asset_key, asset_partition
+            )
+        blocker = _verdict(latest.get(node.key), node.key, partition, materialized[asset_key])
+        if blocker is not None:
+            blockers.append(blocker)
+    return blockers
+
+
+def code_location_graph(context: dg.AssetExecutionContext) -> Any:
+    """The asset graph the run's job was selected from (the code location's, with every check).
+
+    Not the job's own graph: that holds only the checks the job selects, so ``features_job``
+    would not see the raw checks that ``ingest_job`` ran.
+    """
+    return context.job_def.asset_layer.asset_graph.source_asset_graph
+
+
+def require_upstream_checks_passed(
+    context: dg.AssetExecutionContext, ignore: Collection[dg.AssetKey] = ()
+) -> None:
+    """Raise ``dg.Failure`` (no retries) naming the first blocking upstream check, the asset and
+    the partition, if any upstream blocking check did not pass on this partition's current data.
+    """
+    keys = set(context.selected_asset_keys)
+    partition = context.partition_key if context.has_partition_key else None
+    blockers = find_blockers(
+        context.instance, code_location_graph(context), keys, partition, ignore
+    )
+    if not blockers:
+        return
+    # A failed check is the cause to name; checks that did not finish or never ran are often
+    # its consequence (a check skipped in the same run because another one failed).
+    blockers.sort(key=lambda b: REASON_RANK.get(b.reason, len(REASON_RANK)))
+    first = blockers[0]
+    targets = ", ".join(sorted(k.to_user_string() for k in keys))
+    more = f" (and {len(blockers) - 1} more upstream check(s))" if len(blockers) > 1 else ""
+    raise dg.Failure(
+        description=(
+            f"{targets} not computed: {first.describe()}{more}. Fix the data, rematerialize "
+            f"{first.check.asset_key.to_user_string()} with its checks for "
+            f"{partition or 'this asset'}, then rerun."
+        ),
+        metadata={
+            "partition": partition or "(unpartitioned)",
+            "blocking_checks": dg.MetadataValue.json(
+                [
+                    {"check": b.name, "reason": b.reason, "run_id": b.run_id, "detail": b.detail}
+                    for b in blockers
+                ]
+            ),
+        },
+        allow_retries=False,
+    )
+
+
+def gated(fn: F | None = None, *, ordering_only: Collection[dg.AssetKey] = ()) -> Any:
+    """Decorate an asset's compute function (under ``@dg.asset``/``@dg.multi_asset``) so that it
+    starts with ``require_upstream_checks_passed``; ``ordering_only`` names deps that only order
+    a run (the automation condition ignores them too), whose checks do not gate this asset.
+
+    The signature is kept (``functools.wraps``), so Dagster still injects config and resources;
+    generator functions stay generators.
+    """
+    ignore = frozenset(ordering_only)
+
+    def decorate(func: F) -> F:
+        def context_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dg.AssetExecutionContext:
+            return kwargs["context"] if "context" in kwargs else args[0]
+
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def run_gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                require_upstream_checks_passed(context_of(args, kwargs), ignore)
+                yield from func(*args, **kwargs)
+
+            wrapper: Any = run_gen
+        else:
+
+            @functools.wraps(func)
+            def run(*args: Any, **kwargs: Any) -> Any:
+                require_upstream_checks_passed(context_of(args, kwargs), ignore)
+                return func(*args, **kwargs)
+
+            wrapper = run
+        setattr(wrapper, GATE_ATTR, ignore)
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate

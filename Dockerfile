@@ -15,6 +15,8 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/python -m pip install -c requirements.lock .
 
 FROM python:3.11.7-slim-bookworm AS runtime
+# The commit shown in validation packs: docker build --build-arg GIT_SHA=$(git rev-parse HEAD)
+ARG GIT_SHA=
 RUN groupadd --system app && useradd --system --gid app --create-home --home-dir /home/app app \
     && apt-get update && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/*
@@ -25,7 +27,9 @@ COPY deploy ./deploy
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     CREDITRISK_HOME=/home/app/state \
-    DAGSTER_HOME=/home/app/dagster
+    DAGSTER_HOME=/home/app/dagster \
+    CREDITRISK_GIT_SHA=$GIT_SHA \
+    CREDITRISK_REQUIRE_APPROVAL=true
 RUN mkdir -p /home/app/dagster /home/app/state \
     && cp deploy/dagster.yaml /home/app/dagster/dagster.yaml \
     && chown -R app:app /home/app

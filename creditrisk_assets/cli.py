@@ -2,8 +2,9 @@
 
 ``add-snapshot`` registers a snapshot partition (the landing sensor does this automatically for
 landed folders); ``demo`` is what ``make demo`` runs; ``status`` prints partitions, the champion
-and the latest drift verdict. Jobs themselves run through Dagster's own CLI, so the commands
-shown here are the ones a person would type.
+and the latest drift verdict; ``approve`` records a sign-off on a version's validation pack.
+Jobs themselves run through Dagster's own CLI, so the commands shown here are the ones a person
+would type.
 """
 
 from __future__ import annotations
@@ -113,6 +114,27 @@ def status() -> None:
     print(f"champion: v{registry.get_alias_version(CHAMPION) or ' none'}")  # type: ignore[attr-defined]
 
 
+def approve(version: str, approved_by: str, reason: str, pack_sha256: str | None) -> None:
+    """Record a sign-off on a registered version's validation pack (``deploy.signoff``)."""
+    from creditrisk_assets.deploy.signoff import approve as record_approval
+    from creditrisk_assets.wiring import default_resources
+
+    registry = default_resources()["registry"]
+    try:
+        record = record_approval(registry, version, approved_by, reason, pack_sha256)  # type: ignore[arg-type]
+    except ValueError as err:  # ApprovalRefused, or a record build_approval refuses
+        sys.exit(f"approval refused: {err}")
+    print(
+        f"v{record.version} approved by {record.approved_by} at {record.approved_at} "
+        f"(pack sha256 {record.pack_sha256}): {record.reason}"
+    )
+    policy = "on" if settings.require_approval() else "off"
+    print(
+        f"require_approval is {policy} here; the approval sensor (or promote_job by hand) "
+        "promotes the version once its canary passes"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m creditrisk_assets.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +145,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--applicants", type=int, default=20_000)
     sub.add_parser("status", help="snapshots, freshness, champion and the latest drift verdict")
     sub.add_parser("catalog", help="refresh the DuckDB catalog of lake views")
+    p = sub.add_parser("approve", help="sign off a registered version's validation pack")
+    p.add_argument("version", help="registered model version, e.g. 3")
+    p.add_argument("--by", required=True, dest="approved_by", help="the approver's name")
+    p.add_argument("--reason", required=True, help="why the version is approved")
+    p.add_argument(
+        "--pack-sha256", help="checksum of the pack you read (refused if it is not the current)"
+    )
     args = parser.parse_args(argv)
     if args.command == "add-snapshot":
         add_snapshot(args.snapshot)
@@ -130,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         demo(args.snapshot, args.applicants)
     elif args.command == "catalog":
         catalog()
+    elif args.command == "approve":
+        approve(args.version, args.approved_by, args.reason, args.pack_sha256)
     else:
         status()
 

@@ -31,6 +31,8 @@ CANDIDATE = dg.AssetKey([MODEL, "candidate"])
 TRAIN_METRICS = dg.AssetKey([MODEL, "train_metrics"])
 TEST_PREDICTIONS = dg.AssetKey([MODEL, "test_predictions"])
 TEST_METRICS = dg.AssetKey([MODEL, "test_metrics"])
+#: The validation pack of the snapshot's registered version (HTML a validator reads and signs).
+VALIDATION_PACK = dg.AssetKey([MODEL, "validation_pack"])
 
 DRIFT_REPORT = dg.AssetKey([MONITORING, "drift_report"])
 

@@ -140,6 +140,48 @@ def reason_catalogue_file() -> Path | None:
     return None if text is None else Path(text).resolve()
 
 
+REQUIRE_APPROVAL = "CREDITRISK_REQUIRE_APPROVAL"
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def require_approval() -> bool:
+    """Whether promotion needs a recorded sign-off on the version's validation pack
+    (``CREDITRISK_REQUIRE_APPROVAL``): off in the embedded demo, on in the production image.
+    When on, a run's ``require_approval: false`` cannot switch it off: the control belongs to
+    the deployment, not to whoever launches a run. Refuses anything but a clear yes or no."""
+    text = _get(REQUIRE_APPROVAL)
+    if text is None:
+        return False
+    value = text.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ValueError(f"{REQUIRE_APPROVAL}={text!r} is not a yes/no value (true/false, 1/0)")
+    return value in _TRUE
+
+
+def git_sha() -> str | None:
+    """The source commit the code runs from: ``CREDITRISK_GIT_SHA`` (the image build sets it),
+    else ``git rev-parse HEAD`` in a source checkout; None when neither is known."""
+    sha = _get("CREDITRISK_GIT_SHA")
+    if sha is not None:
+        return sha
+    if not (PROJECT_ROOT / ".git").exists():
+        return None
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def image_tag() -> str:
     """The image the platform runs as (set by the deploy pipeline); 'local' outside one."""
     return _get("CREDITRISK_IMAGE_TAG") or "local"

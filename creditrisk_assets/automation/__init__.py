@@ -8,6 +8,7 @@ batch scores (``creditrisk_assets.conditions``, ``declarative``); sensors make t
 
 import dagster as dg
 
+from creditrisk_assets.automation.approval import approval_sensor
 from creditrisk_assets.automation.catalog import catalog_sensor
 from creditrisk_assets.automation.declarative import automation_condition_sensor
 from creditrisk_assets.automation.jobs import JOBS
@@ -18,6 +19,13 @@ from creditrisk_assets.automation.sensors import SENSORS
 
 defs = dg.Definitions(
     jobs=JOBS,
-    sensors=[*SENSORS, retrain_sensor, rescore_sensor, catalog_sensor, automation_condition_sensor],
+    sensors=[
+        *SENSORS,
+        retrain_sensor,
+        rescore_sensor,
+        approval_sensor,
+        catalog_sensor,
+        automation_condition_sensor,
+    ],
     resources={"retrain_policy": RetrainPolicy.from_env()},
 )

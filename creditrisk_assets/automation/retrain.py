@@ -24,6 +24,7 @@ from creditrisk_assets.keys import (
     TEST_METRICS,
     TEST_PREDICTIONS,
     TRAIN_METRICS,
+    VALIDATION_PACK,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
@@ -37,6 +38,7 @@ RETRAIN_ASSETS = [
     TRAIN_METRICS,
     TEST_PREDICTIONS,
     TEST_METRICS,
+    VALIDATION_PACK,
 ]
 
 

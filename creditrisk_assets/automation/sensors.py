@@ -11,6 +11,7 @@ import dagster as dg
 
 from creditrisk_assets import settings
 from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
+from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.keys import CANDIDATE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 
@@ -86,6 +87,10 @@ def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistr
             continue
         if version == champion:
             skips.append(f"{partition}: v{version} is already the champion")
+            continue
+        approved, why, _ = promotion_approval(registry.version_info(version))
+        if approval_required(False) and not approved:
+            skips.append(f"{partition}: {why}")  # automation.approval promotes it once approved
             continue
         requests.append(
             dg.RunRequest(

@@ -4,9 +4,12 @@ The canary scores the candidate's held-out rows with both the candidate and the 
 blocking check on it stops the manifest whenever the canary fails, so a failed canary can never
 promote. Materializing ``deploy/deploy_manifest`` *is* the promotion: it moves the registry
 aliases (``champion``, ``previous``), tags the version, and writes the manifest that describes
-exactly what was deployed - the two cannot disagree because one step does both.
+exactly what was deployed - the two cannot disagree because one step does both. Under the
+``require_approval`` policy (``deploy.signoff``) it promotes only an approved version; otherwise
+it skips with "awaiting approval of vN" and the manifest records the approver when there is one.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
@@ -18,6 +21,7 @@ from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, check_promotable, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
 from creditrisk_assets.deploy.promotion import promote
+from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANARY_REPORT,
@@ -31,6 +35,7 @@ from creditrisk_assets.keys import (
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.risk.approval import require_approval_field
 
 CANARY_FILE = "canary_report.json"
 #: The version tag holding the URI of the manifest that shipped it (named after the asset).
@@ -123,6 +128,7 @@ class PromotionConfig(dg.Config):
     reason: str = Field(
         default="canary passed", description="Why this promotion happens (tagged on the version)."
     )
+    require_approval: bool = require_approval_field()
 
 
 @dg.asset(
@@ -130,12 +136,14 @@ class PromotionConfig(dg.Config):
     partitions_def=snapshot_partitions,
     deps=[CANARY_REPORT],
     group_name=group_of(DEPLOY_MANIFEST),
-    description="Promotes the canary-approved candidate and records what a deploy needs.",
+    description="Promotes the canary-approved candidate and records what a deploy needs; under "
+    "require_approval, only once the version's validation pack is approved (else it skips).",
+    output_required=False,  # awaiting approval: no materialization, downstream steps skip
 )
 @gated
 def deploy_manifest(
     context: dg.AssetExecutionContext, config: PromotionConfig, lake: Lake, registry: ModelRegistry
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     partition = context.partition_key
     canary = lake.read_json(lake_path(CANARY_REPORT), partition, CANARY_FILE)
     if not canary["passed"]:  # the blocking check stops this in a run; direct calls too
@@ -144,6 +152,16 @@ def deploy_manifest(
     info = check_promotable(registry, version)  # orphaned since the canary ran: refused
     if info.checksum is None or info.partition is None:
         raise ValueError(f"v{version} lacks checksum/partition tags: cannot ship or trace it")
+    approved, why, approval = promotion_approval(info)
+    required = approval_required(config.require_approval)
+    if required and not approved:
+        context.log.warning("not promoting v%s: %s", version, why)
+        yield dg.AssetObservation(
+            asset_key=DEPLOY_MANIFEST,
+            partition=partition,
+            metadata={"skip_reason": why, "model_version": version},
+        )
+        return
     md5 = raw_md5s(context.instance, info.partition)
     metrics = {**info.metrics, "canary_candidate_auc": canary["candidate"]["auc"]}
     change = promote(registry, version, reason=config.reason)
@@ -161,14 +179,17 @@ def deploy_manifest(
             "reason": config.reason,
             "canary": canary["note"],
             "dagster_run_id": context.run.run_id,
+            "approval_required": required,
+            "approval": approval,
         },
     )
     uri = lake.write_json(lake_path(DEPLOY_MANIFEST), partition, MANIFEST_FILE, manifest)
     registry.set_version_tags(version, {MANIFEST_TAG: uri, "image_tag": settings.image_tag()})
     context.log.info("promoted %s v%s (replaced %s)", info.name, version, change.replaced)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "model_version": version,
+            "approved_by": approval["approved_by"] if approval else "none",
             "replaced_version": change.replaced or "none",
             "aliases_changed": change.changed,
             "artifact_checksum": info.checksum,

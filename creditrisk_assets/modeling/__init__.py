@@ -2,7 +2,8 @@
 
 Public, stable pieces other domains use: ``ScoringModel`` (scoring_model), ``DecisionPolicy``
 (policy), the metric functions (metrics), ``ModelRegistry`` with its aliases ``CHAMPION`` and
-``PREVIOUS`` (registry) and the one prediction assembly (prediction).
+``PREVIOUS`` (registry) and the one prediction assembly (prediction). ``pack_asset`` renders
+each version's validation pack (``model/validation_pack``) from the others' stored figures.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from creditrisk_assets.modeling.checks import (
     grade_calibration,
     grade_monotonicity,
 )
+from creditrisk_assets.modeling.pack_asset import validation_pack
 from creditrisk_assets.partitions import snapshot_partitions
 
-MODEL_ASSETS = [candidate, train_metrics, test_predictions, test_metrics]
+MODEL_ASSETS = [candidate, train_metrics, test_predictions, test_metrics, validation_pack]
 MODEL_CHECKS = [
     auc_floor,
     auc_gap,

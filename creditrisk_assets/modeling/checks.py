@@ -173,15 +173,11 @@ def age_bands(days_birth: pd.Series, edges: list[int]) -> pd.Series:
     return pd.cut(age, bins=[-np.inf, *edges, np.inf], labels=labels, right=False).astype(str)
 
 
-@dg.asset_check(
-    asset=TEST_PREDICTIONS,
-    additional_deps=[RAW_APPLICATIONS],
-    description="Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
-)
-def fairness(
-    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
-) -> dg.AssetCheckResult:
-    partition = context.partition_key
+def fairness_groups(
+    lake: Lake, partition: str, age_band_edges: list[int]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(approved per test row, {attribute: group per row}) for CODE_GENDER and age bands: the
+    test decisions joined to the raw applications (the validation pack reads the same)."""
     preds = pd.read_parquet(
         lake.local_path(lake_path(TEST_PREDICTIONS), partition), columns=["SK_ID_CURR", "decision"]
     )
@@ -198,13 +194,25 @@ def fairness(
             f"row (SK_ID_CURR e.g. {ids}) in {partition}"
         )
     approved = (joined["decision"] == "approve").to_numpy()
-    results = {}
-    for name, groups in (
-        ("CODE_GENDER", joined["CODE_GENDER"].fillna("missing").astype(str)),
-        ("age_band", age_bands(joined["DAYS_BIRTH"], config.age_band_edges)),
-    ):
-        ratio, rates = adverse_impact_ratio(approved, groups.to_numpy(), config.min_group_size)
-        results[name] = (ratio, rates)
+    return approved, {
+        "CODE_GENDER": joined["CODE_GENDER"].fillna("missing").astype(str).to_numpy(),
+        "age_band": age_bands(joined["DAYS_BIRTH"], age_band_edges).to_numpy(),
+    }
+
+
+@dg.asset_check(
+    asset=TEST_PREDICTIONS,
+    additional_deps=[RAW_APPLICATIONS],
+    description="Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
+)
+def fairness(
+    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
+) -> dg.AssetCheckResult:
+    approved, groups = fairness_groups(lake, context.partition_key, config.age_band_edges)
+    results = {
+        name: adverse_impact_ratio(approved, values, config.min_group_size)
+        for name, values in groups.items()
+    }
     worst = min(r for r, _ in results.values())
     metadata: dict = {
         "min_adverse_impact_ratio": worst,

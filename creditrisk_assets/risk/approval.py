@@ -17,6 +17,11 @@ from typing import Any
 from pydantic import Field
 
 TAG_PREFIX = "approval."
+#: Version tags the validation pack asset writes: the pack's SHA-256 (what an approval must
+#: quote), where the lake keeps it, and its artifact path in the version's MLflow run.
+PACK_SHA256_TAG = "validation_pack.sha256"
+PACK_URI_TAG = "validation_pack.uri"
+PACK_ARTIFACT_TAG = "validation_pack.artifact"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 #: The Config field description phase 2 puts on the promotion policy.

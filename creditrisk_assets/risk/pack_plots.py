@@ -41,11 +41,15 @@ def calibration_plot(rows: Sequence[Mapping[str, Any]]) -> str:
     high = stats.beta.ppf(0.975, d + 0.5, n - d + 0.5)
     floor = max(1e-4, float(np.min(mean_pd[mean_pd > 0])) / 2) if (mean_pd > 0).any() else 1e-4
     shown = np.maximum(observed, floor)
+    # the interval may miss the drawn point: a grade with no default is drawn at the floor, and
+    # one where every row defaulted has its upper bound below the observed rate of 1
+    below = np.clip(shown - np.maximum(low, floor), 0.0, None)
+    above = np.clip(np.maximum(high, floor) - shown, 0.0, None)
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.errorbar(
         mean_pd,
         shown,
-        yerr=[shown - np.maximum(low, floor), np.maximum(high, floor) - shown],
+        yerr=[below, above],
         fmt="o",
         capsize=3,
     )

@@ -12,7 +12,8 @@ optional except ``model``:
 feature_spec_hash, code_version, ...}; ``data`` {key: value}; ``discrimination`` {auc, gini:
 {value, se, ci_low, ci_high}, ks, auc_change: {...}}; ``calibration`` {table: [rows of
 statistics.calibration_by_grade], hosmer_lemeshow, herfindahl, in_the_large: {...}};
-``stability`` {score_psi, feature_psi: {feature: psi}}; ``fairness`` {threshold, groups:
+``stability`` {score_psi, feature_psi: {feature: psi}, and labelled figures such as
+reference and current}; ``fairness`` {threshold, groups:
 [{attribute, group, n, approval_rate, air}]}; ``reasons`` {coverage figures}; ``checks``
 [{name, passed, severity, detail}]; ``limitations`` [text]; ``sign_off`` {approved_by,
 approved_at, reason, pack_sha256} or None (an empty block to sign).
@@ -139,7 +140,8 @@ def _calibration(c: Mapping[str, Any]) -> str:
 
 
 def _stability(s: Mapping[str, Any]) -> str:
-    out = _kv([("score PSI", s.get("score_psi")), ("reference", s.get("reference"))])
+    rest = [(k, v) for k, v in s.items() if k not in ("score_psi", "feature_psi")]
+    out = _kv([("score PSI", s.get("score_psi")), *rest])
     psi = s.get("feature_psi") or {}
     rows = [{"feature": k, "psi": v} for k, v in sorted(psi.items(), key=lambda kv: -kv[1])]
     return out + _table(rows, [("feature", "Top feature"), ("psi", "PSI")])

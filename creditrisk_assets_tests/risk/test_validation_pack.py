@@ -105,3 +105,16 @@ def test_a_signed_pack_shows_the_approver_and_checksums_are_stable(inputs) -> No
     assert pack_checksum(doc) == pack_checksum(render_pack(signed))
     assert pack_checksum(doc) != pack_checksum(render_pack(inputs))
     assert len(pack_checksum(doc.encode())) == 64
+
+
+def test_calibration_plot_draws_grades_at_either_end() -> None:
+    """A grade where every row defaulted (its Jeffreys upper bound lies below the observed rate
+    of 1, which once gave matplotlib negative error bars) and a large grade with no default."""
+    from creditrisk_assets.risk.pack_plots import calibration_plot
+
+    rows = [
+        {"grade": "1", "n": 50_000, "defaults": 0, "mean_pd": 0.01},
+        {"grade": "2", "n": 2_000, "defaults": 90, "mean_pd": 0.04},
+        {"grade": "10", "n": 3, "defaults": 3, "mean_pd": 0.5},
+    ]
+    assert calibration_plot(rows).startswith("data:image/png;base64,")

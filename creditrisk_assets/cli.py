@@ -14,6 +14,9 @@ import json
 import os
 import subprocess
 import sys
+import time
+import uuid
+import warnings
 from collections.abc import Sequence
 
 import dagster as dg
@@ -31,9 +34,9 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def job_command(job: str, snapshot: str) -> list[str]:
+def job_command(job: str, snapshot: str, extra_tags: dict[str, str] | None = None) -> list[str]:
     """The ``dagster job execute`` command line for one job on one snapshot."""
-    tags = json.dumps({"dagster/partition": snapshot})
+    tags = json.dumps({"dagster/partition": snapshot, **(extra_tags or {})})
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     module = "creditrisk_assets.definitions"
     return [dagster, "job", "execute", "-m", module, "-j", job, "--tags", tags]
@@ -46,20 +49,44 @@ def add_snapshot(snapshot: str) -> None:
 
 
 def demo(snapshot: str, applicants: int) -> None:
-    """Register a snapshot, run the whole graph on a synthetic snapshot, say where to look."""
-    from creditrisk_assets.automation.catalog import view_name
+    """Register a snapshot, run the whole graph on a synthetic snapshot, say where to look.
+
+    The run's console output (every event, DEBUG included) goes to a log file; the terminal
+    gets one line per asset step from the run's events in the instance (``demo_progress``),
+    where the full event log stays for the UI.
+    """
+    from creditrisk_assets.demo_progress import DEMO_TAG, follow
 
     add_snapshot(snapshot)
     env = {**os.environ, "CREDITRISK_SYNTHETIC_APPLICANTS": str(applicants)}
-    cmd = job_command(WHOLE_GRAPH_JOB, snapshot)
-    print("$ " + " ".join(cmd[:-1]) + f" '{cmd[-1]}'", flush=True)
-    subprocess.run(cmd, env=env, check=True)
+    token = uuid.uuid4().hex
+    cmd = job_command(WHOLE_GRAPH_JOB, snapshot, {DEMO_TAG: token})
+    shown = job_command(WHOLE_GRAPH_JOB, snapshot)  # the command a person would type
+    log_path = settings.state_dir() / "logs" / f"demo-{snapshot}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print("$ " + " ".join(shown[:-1]) + f" '{shown[-1]}'")
+    print(f"({applicants} synthetic applicants; full console log: {log_path})", flush=True)
+    started = time.monotonic()
+    with _instance() as instance, log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        progress = follow(instance, token, lambda: proc.poll() is None, _say)
+        proc.wait()
+    print(f"{progress.summary()}; {time.monotonic() - started:.0f} s in all")
+    if proc.returncode != 0 or not progress.succeeded:
+        sys.exit(f"the run failed: the lines above say where; details in {log_path} and the UI")
     catalog()
+    print(where_to_look(snapshot, applicants))
+
+
+def where_to_look(snapshot: str, applicants: int) -> str:
+    """The demo's closing text: what ran and where each result can be seen."""
+    from creditrisk_assets.automation.catalog import view_name
+
     home = settings.state_dir()
     store_view = view_name(lake_path(FEATURE_STORE))
-    print(
-        f"""
+    return f"""
 Done: snapshot {snapshot} went through the whole graph ({applicants} synthetic applicants).
+The full event log of the run is in the Dagster instance ({settings.dagster_home()}).
 
 Where to look
   Dagster UI        make ui            -> http://127.0.0.1:3000 (assets, checks, runs)
@@ -68,10 +95,15 @@ Where to look
   Lake (Parquet)    {settings.lake_uri()}
   SQL by hand       .venv/bin/python -c "import duckdb; duckdb.connect('{home / "catalog.duckdb"}',
                     read_only=True).sql('FROM {store_view} LIMIT 5').show()"
-  Plots, reports    {settings.reports_dir()}
+  Plots             the UI's model/test_metrics page: ROC, KS, calibration inline; 'plots'
+  Drift report      the UI's monitoring/drift_report page: 'evidently_html' opens it
+  Reports on disk   {settings.reports_dir()}
   State folder      {home}  (delete it to start over: make clean)
 """
-    )
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def catalog() -> None:
@@ -86,8 +118,6 @@ def catalog() -> None:
 
 def status() -> None:
     """Snapshots, raw-data freshness against the SLA, the champion, the latest drift verdict."""
-    import time
-
     from creditrisk_assets.ingest.assets import raw_freshness_policy
     from creditrisk_assets.modeling.registry import CHAMPION
     from creditrisk_assets.wiring import default_resources
@@ -136,6 +166,10 @@ def approve(version: str, approved_by: str, reason: str, pack_sha256: str | None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # Dagster's API-stability notices (beta, preview) are for developers, not for an operator
+    # reading the demo's progress; the code location's own runs still log them.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     parser = argparse.ArgumentParser(prog="python -m creditrisk_assets.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("add-snapshot", help="register a snapshot partition (YYYY-MM-DD)")

@@ -244,3 +244,26 @@ def _whole_number(var: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{var}={text!r} must be at least {minimum}")
     return value
+
+
+# ----------------------------------------------------------------- catalog (issue 23)
+#: Team -> (variable naming its Dagster owners, default). The catalog maps each domain (asset
+#: group) to one of these teams (``catalog_metadata.DOMAIN_TEAMS``).
+OWNER_VARS: dict[str, tuple[str, str]] = {
+    "data": ("CREDITRISK_OWNERS_DATA", "team:data"),
+    "ml": ("CREDITRISK_OWNERS_ML", "team:ml"),
+    "risk": ("CREDITRISK_OWNERS_RISK", "team:risk"),
+}
+
+
+def team_owners(team: str) -> list[str]:
+    """The Dagster owners of a team's assets: comma-separated e-mail addresses or ``team:name``
+    values from its variable (``OWNER_VARS``). Refuses anything else, naming the variable, so a
+    typo fails when the definitions load rather than when Dagster rejects the owner later."""
+    var, default = OWNER_VARS[team]
+    text = _get(var) or default
+    owners = [o.strip() for o in text.split(",") if o.strip()]
+    bad = [o for o in owners if not (o.startswith("team:") and len(o) > 5) and "@" not in o]
+    if bad or not owners:
+        raise ValueError(f"{var}={text!r}: owners are e-mail addresses or team:<name>, got {bad}")
+    return owners

@@ -16,16 +16,25 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
+from creditrisk_assets.catalog_metadata import DECISION_LOG_KINDS, owners_for
 from creditrisk_assets.decisions.catalog import create_decision_log_view, log_glob
 from creditrisk_assets.decisions.sinks import read_sql
 from creditrisk_assets.keys import DECISION_LOG, group_of
 from creditrisk_assets.resources import Lake
 
 
-@dg.observable_source_asset(
-    key=DECISION_LOG,
-    group_name=group_of(DECISION_LOG),
-    description="Every decision made (batch scores and the API), Parquet by day in the lake.",
+@dg.multi_observable_source_asset(
+    # A spec (not ``observable_source_asset``) so the log carries kinds and owners in the UI.
+    specs=[
+        dg.AssetSpec(
+            DECISION_LOG,
+            group_name=group_of(DECISION_LOG),
+            kinds=set(DECISION_LOG_KINDS),
+            owners=owners_for(DECISION_LOG),
+            description="Every decision made (batch scores and the API), Parquet by day in "
+            "the lake.",
+        )
+    ]
 )
 def decision_log(lake: Lake) -> dg.ObserveResult:
     with duckdb.connect() as con:
@@ -33,6 +42,7 @@ def decision_log(lake: Lake) -> dg.ObserveResult:
         [(rows, days, latest)] = con.sql(read_sql("log_summary")).fetchall()
         by_channel = dict(con.sql(read_sql("log_by_channel")).fetchall())
     return dg.ObserveResult(
+        asset_key=DECISION_LOG,
         metadata={
             "rows": int(rows),
             "days": int(days),

@@ -17,6 +17,12 @@ import pandas as pd
 from pydantic import Field
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import (
+    MODEL_KINDS,
+    REGISTRY_KINDS,
+    check_description,
+    owners_for,
+)
 from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, check_promotable, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
@@ -61,6 +67,8 @@ class CanaryConfig(dg.Config):
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, TEST_METRICS, FEATURES_TEST],
     group_name=group_of(CANARY_REPORT),
+    kinds=set(MODEL_KINDS),
+    owners=owners_for(CANARY_REPORT),
     description="Candidate vs champion on the candidate's test rows: AUC/approval/mean-PD deltas.",
 )
 @gated
@@ -114,7 +122,12 @@ def canary_report(
     asset=CANARY_REPORT,
     blocking=True,
     partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
-    description="The candidate is within tolerances.",
+    description=check_description(
+        "The candidate is within tolerances of the champion on the same rows (AUC, approval "
+        "rate, mean PD).",
+        "the candidate is not promoted: the champion keeps deciding, and the ML team reviews "
+        "why the new model would change approvals or risk this much before any release.",
+    ),
 )
 def canary_passed(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
     report = lake.read_json(lake_path(CANARY_REPORT), context.partition_key, CANARY_FILE)
@@ -136,6 +149,8 @@ class PromotionConfig(dg.Config):
     partitions_def=snapshot_partitions,
     deps=[CANARY_REPORT],
     group_name=group_of(DEPLOY_MANIFEST),
+    kinds=set(REGISTRY_KINDS),
+    owners=owners_for(DEPLOY_MANIFEST),
     description="Promotes the canary-approved candidate and records what a deploy needs; under "
     "require_approval, only once the version's validation pack is approved (else it skips).",
     output_required=False,  # awaiting approval: no materialization, downstream steps skip

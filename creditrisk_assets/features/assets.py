@@ -14,6 +14,8 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets.catalog_metadata import TABLE_KINDS, owners_for, table_metadata
+from creditrisk_assets.column_schemas import feature_column_schema
 from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.features.catalog import build_spec
 from creditrisk_assets.features.compute import build_feature_store, feature_store_columns
@@ -59,7 +61,8 @@ def split_bucket(sk_id_curr: int) -> int:
     # Issue 16: built by the automation sensor once every raw table of the snapshot is in and
     # passed its blocking checks.
     automation_condition=ON_NEW_DATA,
-    kinds={"duckdb", "parquet"},
+    kinds=set(TABLE_KINDS),
+    owners=owners_for(FEATURE_STORE),
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
 )
@@ -71,7 +74,8 @@ def feature_store(
     raw_paths = {t: lake.local_path(raw_path(t), partition) for t in RAW_TABLES}
     with warehouse.session() as con, lake.write_partition(STORE_PATH, partition) as tmp:
         timings = build_feature_store(con, raw_paths, tmp)
-        spec = build_spec([name for name, _ in feature_store_columns(con)], SQL_FILES)
+        columns = feature_store_columns(con)
+        spec = build_spec([name for name, _ in columns], SQL_FILES)
         rows, labelled, target_rate = (
             con.read_parquet(str(tmp))
             .aggregate("count(*), count(TARGET), avg(TARGET)")
@@ -82,7 +86,7 @@ def feature_store(
         lake.write_json(STORE_PATH, partition, SPEC_FILE, spec.to_dict())
     context.log.info(f"feature store {partition}: {rows} rows, {len(spec.features)} features")
     metadata: dict[str, Any] = {
-        "dagster/row_count": int(rows),
+        **table_metadata(rows, feature_column_schema(spec, columns)),
         "labelled_rows": int(labelled),
         "target_rate": float(target_rate) if target_rate is not None else None,
         "n_features": len(spec.features),
@@ -113,7 +117,8 @@ class SplitConfig(dg.Config):
             deps=[FEATURE_STORE],
             group_name=GROUP,
             automation_condition=ON_NEW_DATA,  # issue 16: follows a checked feature store
-            kinds={"duckdb", "parquet"},
+            kinds=set(TABLE_KINDS),
+            owners=owners_for(FEATURES_TRAIN),
             description="Labelled feature-store rows whose id hashes to the training side.",
         ),
         dg.AssetSpec(
@@ -121,7 +126,8 @@ class SplitConfig(dg.Config):
             deps=[FEATURE_STORE],
             group_name=GROUP,
             automation_condition=ON_NEW_DATA,
-            kinds={"duckdb", "parquet"},
+            kinds=set(TABLE_KINDS),
+            owners=owners_for(FEATURES_TEST),
             description="Labelled feature-store rows whose id hashes to the test side.",
         ),
     ],
@@ -135,6 +141,7 @@ def feature_splits(
     partition = context.partition_key
     store = lake.local_path(STORE_PATH, partition)
     test_buckets = round(config.test_fraction * BUCKETS)
+    spec = load_feature_spec(lake, partition)
     with warehouse.session() as con:
         Warehouse.register_parquet(con, {"feature_store": store})
         for key, path, want_test in (
@@ -144,6 +151,7 @@ def feature_splits(
             params = {"test_buckets": test_buckets, "want_test": want_test}
             with lake.write_partition(path, partition) as tmp:
                 rel = Warehouse.run_sql_file(con, "features_split", params)
+                columns = [(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
                 rel.write_parquet(str(tmp), compression="zstd")
                 rows, positives = (
                     con.read_parquet(str(tmp))
@@ -153,7 +161,7 @@ def feature_splits(
             yield dg.MaterializeResult(
                 asset_key=key,
                 metadata={
-                    "dagster/row_count": int(rows),
+                    **table_metadata(rows, feature_column_schema(spec, columns)),
                     "positives": int(positives),
                     "target_rate": float(positives) / rows if rows else None,
                     "test_fraction": float(config.test_fraction),

@@ -22,6 +22,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.features.assets import (
     STORE_PATH,
     TEST_PATH,
@@ -103,8 +104,12 @@ def contract_violations(
     partitions_def=snapshot_partitions,
     blocking=True,
     additional_deps=[raw_key(t) for t in HISTORY_TABLES],
-    description="Unique ids, columns and types as in the spec, no ±inf/NaN, no feature "
-    "entirely NULL unless its raw table is empty in this snapshot.",
+    description=check_description(
+        "Unique ids, columns and types as in the spec, no ±inf/NaN, no feature entirely NULL "
+        "unless its raw table is empty in this snapshot.",
+        "the features no longer mean what the model was trained on (a broken SQL, a renamed "
+        "category): no model is trained, evaluated or promoted on this snapshot.",
+    ),
 )
 def feature_store_contract(
     context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
@@ -163,8 +168,12 @@ def _split_stats(lake: Lake, warehouse: Warehouse, partition: str) -> dict[str, 
     partitions_def=snapshot_partitions,
     blocking=True,
     additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
-    description="No applicant in both train and test; only labelled rows; every labelled "
-    "applicant of the feature store on exactly one side.",
+    description=check_description(
+        "No applicant in both train and test; only labelled rows; every labelled applicant of "
+        "the feature store on exactly one side.",
+        "test metrics would be measured on rows the model saw (leakage), overstating how well "
+        "it ranks risk; no candidate is trained or promoted from this split.",
+    ),
 )
 def split_disjoint_and_complete(
     context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
@@ -221,7 +230,11 @@ def class_balance(s: dict[str, Any], config: ClassBalanceConfig) -> tuple[bool, 
     partitions_def=snapshot_partitions,
     blocking=True,
     additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
-    description="TARGET rates of train and test agree (gap within tolerance, or not significant).",
+    description=check_description(
+        "TARGET rates of train and test agree (gap within tolerance, or not significant).",
+        "the test side is not representative of the applicants, so its AUC and calibration "
+        "would mislead the promotion decision; no candidate is trained from this split.",
+    ),
 )
 def split_class_balance(
     context: dg.AssetCheckExecutionContext,

@@ -18,6 +18,8 @@ from typing import Any
 import dagster as dg
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import TABLE_KINDS, owners_for
+from creditrisk_assets.column_schemas import raw_column_schema
 from creditrisk_assets.contracts.delivery import RawDataError, check_manifest
 from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
@@ -137,14 +139,20 @@ def build_raw_asset(table: str, retry_policy: dg.RetryPolicy | None = None) -> d
         group_name=RAW,
         partitions_def=snapshot_partitions,
         freshness_policy=raw_freshness_policy(),
-        kinds={"duckdb", "parquet"},
+        kinds=set(TABLE_KINDS),
+        owners=owners_for(raw_key(table)),
         description=(
             f"Raw `{spec.file}` of one snapshot as Parquet ({len(spec.columns)} columns, types "
             "from the schema); a zero-row table when the snapshot lacks it"
             + ("" if table not in REQUIRED_TABLES else " (required: the step fails if absent)")
             + "."
         ),
-        metadata={"kaggle_file": spec.file, "key": list(spec.key)},
+        metadata={
+            "kaggle_file": spec.file,
+            "key": list(spec.key),
+            # The UI's column list is the pandera contract the `contract` check enforces.
+            "dagster/column_schema": raw_column_schema(table),
+        },
         retry_policy=retry_policy or fetch_retry_policy(),  # issue 16: transient fetch errors
     )
     def _raw(

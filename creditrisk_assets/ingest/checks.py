@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
 from creditrisk_assets.contracts.keys import PARENT_TABLES
 from creditrisk_assets.contracts.messages import shorten
@@ -69,8 +70,13 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         name="contract",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, "
-        "ranges, sentinels), validated in chunks streamed from the Parquet.",
+        description=check_description(
+            f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, "
+            "ranges, sentinels), validated in chunks streamed from the Parquet.",
+            "the lender's feed delivered values the models were never built for (a new "
+            "category, an impossible amount); nothing is trained or scored on this snapshot "
+            "until the data team has the source fixed and reruns the ingest.",
+        ),
     )
     @never_crash(table, "contract")
     def _contract(
@@ -110,7 +116,11 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         name="unique_key",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
+        description=check_description(
+            f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
+            "records are duplicated, so an applicant's history would be counted twice and "
+            "their PD overstated; the snapshot is held until the feed is deduplicated.",
+        ),
     )
     @never_crash(table, "unique_key")
     def _unique(
@@ -143,8 +153,13 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
         blocking=True,
         partitions_def=snapshot_partitions,
         additional_deps=[raw_key(t) for t in parent_tables],
-        description=f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their "
-        "parent tables, up to a configurable orphan ratio.",
+        description=check_description(
+            f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their "
+            "parent tables, up to a configurable orphan ratio.",
+            "history rows point at applicants or credits the feed does not contain: part of "
+            "the credit history is lost or mislinked, so scores would ignore it; the snapshot "
+            "is held until the extract is complete.",
+        ),
     )
     @never_crash(table, "key_integrity")
     def _integrity(
@@ -194,8 +209,12 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         name="row_count",
         blocking=True,
         partitions_def=snapshot_partitions,
-        description=f"{raw_path(table)} has at least one row (a snapshot without applicants is a "
-        "broken delivery).",
+        description=check_description(
+            f"{raw_path(table)} has at least one row (a snapshot without applicants is a "
+            "broken delivery).",
+            "the delivery is empty or truncated: there is nobody to train on or score, and "
+            "no decision for this snapshot can be made until the feed is re-delivered.",
+        ),
     )
     @never_crash(table, "row_count")
     def _rows(

@@ -18,6 +18,7 @@ from typing import Any
 
 import dagster as dg
 
+from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.contracts.keys import overlapping_keys
 from creditrisk_assets.contracts.messages import shorten
 from creditrisk_assets.contracts.profile import numeric_profile, profile_jumps
@@ -64,8 +65,12 @@ def build_id_overlap_check() -> dg.AssetChecksDefinition:
         blocking=True,
         partitions_def=snapshot_partitions,
         additional_deps=[raw_key(TRAIN)],
-        description=f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants "
-        "to score and the labelled ones must be different people.",
+        description=check_description(
+            f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants "
+            "to score and the labelled ones must be different people.",
+            "applicants awaiting a decision are also in the labelled history: the feed mixed "
+            "populations, and test metrics and scores would be contaminated; held until fixed.",
+        ),
     )
     @never_crash(TEST, "id_overlap")
     def _id_overlap(
@@ -107,8 +112,12 @@ def build_profile_check(table: str) -> dg.AssetChecksDefinition:
         name="profile",
         blocking=False,
         partitions_def=snapshot_partitions,
-        description=f"Quantiles of each numeric column of raw/{table} against the previous "
-        "snapshot's; warns on implausible jumps (e.g. two amount columns swapped).",
+        description=check_description(
+            f"Quantiles of each numeric column of raw/{table} against the previous "
+            "snapshot's; warns on implausible jumps (e.g. two amount columns swapped).",
+            "a column probably changed meaning or units at the source (a warning: the run "
+            "goes on); the data team should confirm it before the snapshot's scores are used.",
+        ),
     )
     @never_crash(table, "profile")
     def _profile(

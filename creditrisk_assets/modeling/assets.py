@@ -17,8 +17,16 @@ from typing import Any
 import dagster as dg
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import (
+    MODEL_KINDS,
+    SCORED_TABLE_KINDS,
+    owners_for,
+    table_metadata,
+)
+from creditrisk_assets.column_schemas import arrow_column_schema
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
@@ -34,8 +42,14 @@ from creditrisk_assets.keys import (
 )
 from creditrisk_assets.modeling import metrics as m
 from creditrisk_assets.modeling.config import CandidateConfig
-from creditrisk_assets.modeling.plots import evaluation_plots, markdown_image
-from creditrisk_assets.modeling.prediction import GRADE_COLUMN, PD_COLUMN, prediction_frame
+from creditrisk_assets.modeling.inline_plots import evaluation_curves, gallery_markdown
+from creditrisk_assets.modeling.plots import evaluation_plots
+from creditrisk_assets.modeling.prediction import (
+    GRADE_COLUMN,
+    PD_COLUMN,
+    prediction_column_description,
+    prediction_frame,
+)
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.modeling.training import train_model
@@ -58,8 +72,6 @@ def read_features(lake: Lake, key: dg.AssetKey, partition: str, spec: FeatureSpe
     """Id, target and spec columns of a split (a clear error naming absent columns)."""
     path = lake.local_path(lake_path(key), partition)
     wanted = [spec.id_column, spec.target_column, *spec.names]
-    import pyarrow.parquet as pq
-
     present = set(pq.read_schema(path).names)
     missing = [c for c in wanted if c not in present]
     if missing:
@@ -94,6 +106,8 @@ def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> Scori
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE, FEATURES_TRAIN],
     group_name=GROUP,
+    kinds=set(MODEL_KINDS),
+    owners=owners_for(CANDIDATE),
     description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
 )
 @gated
@@ -200,9 +214,12 @@ def _evaluate(
     metadata["model_version"] = model.version
     if validation is not None:
         metadata.update(validation_metadata(validation))
-    for name, path in plots.items():
-        metadata[f"plot_{name}"] = dg.MetadataValue.path(str(path))
-    metadata["plots"] = dg.MetadataValue.md("\n\n".join(markdown_image(p) for p in plots.values()))
+    # Curves small enough for the UI to draw in the metadata table; the full plots one click
+    # away; both inline, so the page needs no file of the server (MLflow keeps the PNGs too).
+    for name, text in evaluation_curves(y, p, split).items():
+        metadata[name] = dg.MetadataValue.md(text)
+    metadata["plots"] = dg.MetadataValue.md(gallery_markdown(plots))
+    metadata["mlflow_run_id"] = run_id
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -211,6 +228,8 @@ def _evaluate(
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TRAIN],
     group_name=GROUP,
+    kinds=set(MODEL_KINDS),
+    owners=owners_for(TRAIN_METRICS),
     description="The candidate's metrics on its own train split (for the overfit-gap check).",
 )
 @gated
@@ -230,6 +249,8 @@ def train_metrics(
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, FEATURES_TEST],
     group_name=GROUP,
+    kinds=set(SCORED_TABLE_KINDS),
+    owners=owners_for(TEST_PREDICTIONS),
     description="PD, decision, master-scale grade and up to four catalogue reason statements "
     "for every test row (Parquet).",
 )
@@ -246,8 +267,10 @@ def test_predictions(
     out.insert(out.columns.get_loc(GRADE_COLUMN) + 1, "model_version", model.version)
     with lake.write_partition(lake_path(TEST_PREDICTIONS), partition) as tmp:
         out.to_parquet(tmp, index=False)
+        schema = arrow_column_schema(pq.read_schema(tmp), prediction_column_description)
     return dg.MaterializeResult(
         metadata={
+            **table_metadata(len(out), schema),
             "rows": len(out),
             "model_version": model.version,
             "mean_pd": float(out[PD_COLUMN].to_numpy().mean()),
@@ -267,6 +290,8 @@ def test_predictions(
     partitions_def=snapshot_partitions,
     deps=[TEST_PREDICTIONS],
     group_name=GROUP,
+    kinds=set(MODEL_KINDS),
+    owners=owners_for(TEST_METRICS),
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
     "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs.",
 )

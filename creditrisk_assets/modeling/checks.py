@@ -13,6 +13,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.keys import TEST_METRICS, TEST_PREDICTIONS, TRAIN_METRICS, lake_path, raw_key
 from creditrisk_assets.modeling.assets import METRICS_FILE
 from creditrisk_assets.modeling.config import ModelChecksConfig
@@ -32,7 +33,11 @@ def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
     asset=TEST_METRICS,
     blocking=True,
     partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
-    description="Test AUC is at least the configured floor.",
+    description=check_description(
+        "Test AUC is at least the configured floor.",
+        "the candidate ranks good and bad applicants too poorly to lend on; it is not "
+        "canaried or promoted, and the champion keeps deciding.",
+    ),
 )
 def auc_floor(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -50,7 +55,11 @@ def auc_floor(
     additional_deps=[TRAIN_METRICS],
     blocking=True,
     partitions_def=snapshot_partitions,
-    description="Train AUC minus test AUC stays within the configured gap (overfitting).",
+    description=check_description(
+        "Train AUC minus test AUC stays within the configured gap (overfitting).",
+        "the candidate memorised its training applicants and would rank new ones worse than "
+        "its metrics suggest; it is not promoted, and the champion keeps deciding.",
+    ),
 )
 def auc_gap(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -65,7 +74,12 @@ def auc_gap(
 
 
 @dg.asset_check(
-    asset=TEST_METRICS, description="Expected calibration error on test (warning only)."
+    asset=TEST_METRICS,
+    description=check_description(
+        "Expected calibration error on test (warning only).",
+        "the PDs are off in level, so expected losses, pricing and provisions computed from "
+        "them would be wrong even if the ranking is good; the risk team reviews before use.",
+    ),
 )
 def calibration_error(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -89,8 +103,12 @@ def calibration_error(
     asset=TEST_METRICS,
     blocking=True,
     partitions_def=snapshot_partitions,
-    description="Observed default rates do not decrease across master-scale grades that have "
-    "enough test observations (rows and expected defaults).",
+    description=check_description(
+        "Observed default rates do not decrease across master-scale grades that have enough "
+        "test observations (rows and expected defaults).",
+        "a worse grade would default less often than a better one, so grade-based limits and "
+        "pricing would reward riskier applicants; the candidate is not promoted.",
+    ),
 )
 def grade_monotonicity(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -111,7 +129,11 @@ def grade_monotonicity(
 
 @dg.asset_check(
     asset=TEST_METRICS,
-    description="Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
+    description=check_description(
+        "Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
+        "some grades' PDs understate observed defaults or the portfolio crowds into few "
+        "grades: capital and provisions per grade may be too low; the validator must review.",
+    ),
 )
 def grade_calibration(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -203,7 +225,11 @@ def fairness_groups(
 @dg.asset_check(
     asset=TEST_PREDICTIONS,
     additional_deps=[RAW_APPLICATIONS],
-    description="Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
+    description=check_description(
+        "Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
+        "one group is approved markedly less often than another (four-fifths rule): a fair-"
+        "lending and regulatory risk the risk team must review before the model ships.",
+    ),
 )
 def fairness(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake

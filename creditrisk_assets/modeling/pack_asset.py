@@ -18,6 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import REGISTRY_KINDS, owners_for, report_link
 from creditrisk_assets.deploy.lookup import raw_md5s
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
@@ -172,6 +173,8 @@ def build_inputs(
     partitions_def=snapshot_partitions,
     deps=[CANDIDATE, TEST_PREDICTIONS, TEST_METRICS, DRIFT_REPORT],
     group_name=group_of(VALIDATION_PACK),
+    kinds={*REGISTRY_KINDS, "html"},
+    owners=owners_for(VALIDATION_PACK),
     # after the checks of test_metrics/test_predictions, which the pack reports
     op_tags={"dagster/priority": "-1"},
     description="Self-contained HTML validation pack of the snapshot's registered version "
@@ -209,7 +212,7 @@ def validation_pack(
         metadata={
             "model_version": version,
             "sha256": sha256,
-            "pack": dg.MetadataValue.path(str(local)),
+            "pack": report_link(local),
             "lake_uri": dg.MetadataValue.url(uri) if "://" in uri else dg.MetadataValue.path(uri),
             "mlflow_artifact": f"runs:/{run_id}/{ARTIFACT_DIR}/{PACK_FILE}",
             "sections": len(SECTIONS),

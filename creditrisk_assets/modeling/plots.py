@@ -1,12 +1,11 @@
 """Evaluation plots as PNG files (matplotlib, Agg backend: no display needed).
 
-Each function writes one file and returns its path; the assets show them in the Dagster UI
-(path + inline markdown image) and log the same files to the MLflow run.
+Each function writes one file and returns its path; the assets log the files to the MLflow run
+and show them in the Dagster UI as inline images (``inline_plots``), never as server paths.
 """
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import matplotlib
@@ -90,9 +89,3 @@ def evaluation_plots(
             y, p, folder / f"{split}_pd_distribution.png", f"PD by class ({split})", cutoff
         ),
     }
-
-
-def markdown_image(path: Path) -> str:
-    """Markdown with the PNG inlined (the Dagster UI renders it without file access)."""
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f"![{path.stem}](data:image/png;base64,{data})"

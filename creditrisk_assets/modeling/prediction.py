@@ -44,6 +44,31 @@ GRADE_COLUMN = "risk_grade"
 SCALE_COLUMN = "scale_version"
 CATALOGUE_COLUMN = "catalogue_version"
 
+#: What each column of a scored table means (its column schema in the Dagster UI).
+PREDICTION_COLUMNS: dict[str, str] = {
+    "SK_ID_CURR": "Applicant id.",
+    "TARGET": "Observed outcome: 1 = payment difficulties, 0 = repaid.",
+    PD_COLUMN: "Probability of default: sigmoid(booster margin + logit offset), at least the "
+    "master scale's floor.",
+    DECISION_COLUMN: "approve or decline under the model's PD cut-off.",
+    GRADE_COLUMN: "Master-scale risk grade of the PD.",
+    SCALE_COLUMN: "Version of the master scale the grade comes from.",
+    CATALOGUE_COLUMN: "Version of the reason catalogue the statements come from.",
+    "model_version": "Registered MLflow model version that produced the row.",
+    "snapshot": "Snapshot (partition) the row was scored in.",
+}
+
+
+def prediction_column_description(name: str) -> str:
+    """The meaning of a scored table's column ('' for one this module does not define)."""
+    if name in PREDICTION_COLUMNS:
+        return PREDICTION_COLUMNS[name]
+    if name.startswith("reason_") and name.endswith("_description"):
+        return "Wording of the reason statement beside it."
+    if name.startswith("reason_"):
+        return "Code of a principal reason (reason catalogue statement), most important first."
+    return ""
+
 
 def corrected_margin(margin: npt.ArrayLike, logit_offset: float) -> np.ndarray:
     """Log-odds of default: the booster's margin plus the model's prior-shift offset."""

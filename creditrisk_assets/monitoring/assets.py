@@ -17,6 +17,12 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import (
+    DRIFT_KINDS,
+    check_description,
+    owners_for,
+    report_link,
+)
 from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
@@ -74,6 +80,8 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE],
     group_name=group_of(DRIFT_REPORT),
+    kinds=set(DRIFT_KINDS),
+    owners=owners_for(DRIFT_REPORT),
     # Issue 16: every checked feature-store partition is measured; retrain_sensor reads it.
     automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
@@ -165,7 +173,7 @@ def drift_report(
             "champion_version": champion_version,
             "reference_partition": ref_partition,
             "evidently_drift_share": evidently.drift_share,
-            "evidently_html": dg.MetadataValue.path(str(evidently.html_path)),
+            "evidently_html": report_link(evidently.html_path),  # clickable in the UI
             "evidently_json": dg.MetadataValue.path(str(evidently.json_path)),
             "report_uri": uri,
         }
@@ -174,8 +182,13 @@ def drift_report(
 
 @dg.asset_check(
     asset=DRIFT_REPORT,
-    description="Drift within the configured thresholds (WARN: drift triggers a retrain, "
-    "it does not block anything downstream).",
+    description=check_description(
+        "Drift within the configured thresholds (WARN: drift triggers a retrain, it does not "
+        "block anything downstream).",
+        "the applicants of this snapshot no longer look like those the champion learned from, "
+        "so its PDs and approval rate may be off; a retrain is queued and the risk team should "
+        "review the drifted features before trusting this snapshot's decisions.",
+    ),
 )
 def drift_within_thresholds(
     context: dg.AssetCheckExecutionContext, lake: Lake

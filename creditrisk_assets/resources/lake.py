@@ -150,9 +150,9 @@ class Lake(dg.ConfigurableResource):
 
     # ----------------------------------------------------------------- internals
     def _s3(self) -> Any:
-        import boto3  # imported lazily: local lakes never need it
+        from creditrisk_assets.resources.s3 import s3_client  # dagster-aws; lazily
 
-        return boto3.client("s3", endpoint_url=self.s3_endpoint_url)
+        return s3_client(self.s3_endpoint_url)
 
 
 def _last_touched(path: Path) -> float:

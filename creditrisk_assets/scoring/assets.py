@@ -25,8 +25,15 @@ from collections.abc import Iterator
 import dagster as dg
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from pydantic import Field
 
+from creditrisk_assets.catalog_metadata import (
+    SCORED_TABLE_KINDS,
+    owners_for,
+    table_metadata,
+)
+from creditrisk_assets.column_schemas import arrow_column_schema
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
@@ -36,6 +43,7 @@ from creditrisk_assets.modeling.prediction import (
     DECISION_COLUMN,
     GRADE_COLUMN,
     PD_COLUMN,
+    prediction_column_description,
     prediction_frame,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
@@ -54,6 +62,8 @@ class ScoringConfig(dg.Config):
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE, DEPLOY_MANIFEST],
     group_name=group_of(BATCH_SCORES),
+    kinds=set(SCORED_TABLE_KINDS),
+    owners=owners_for(BATCH_SCORES),
     description="Champion PD, decision, grade and reason codes for application_test rows.",
     # Issue 16: follows the checked feature store; the manifest dep only orders all_assets.
     automation_condition=on_new_data_ignoring(DEPLOY_MANIFEST),
@@ -81,6 +91,7 @@ def batch_scores(
     scores["snapshot"] = partition
     with lake.write_partition(lake_path(BATCH_SCORES), partition) as tmp:
         scores.to_parquet(tmp, index=False)
+        schema = arrow_column_schema(pq.read_schema(tmp), prediction_column_description)
     info = registry.version_info(version)
     records = batch_decisions(
         scores,
@@ -99,6 +110,7 @@ def batch_scores(
     counts = scores["risk_grade"].value_counts().sort_index()
     yield dg.MaterializeResult(
         metadata={
+            **table_metadata(len(scores), schema),
             "rows": len(scores),
             "model_version": version,
             "approval_rate": float((scores["decision"] == "approve").mean()),

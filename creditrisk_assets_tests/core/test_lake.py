@@ -59,3 +59,33 @@ def test_asset_paths_are_checked(lake: Lake, bad: str) -> None:
 def test_json_sidecar_roundtrip(lake: Lake) -> None:
     lake.write_json("features/feature_store", "2026-11-01", "spec.json", {"a": [1, 2]})
     assert lake.read_json("features/feature_store", "2026-11-01", "spec.json") == {"a": [1, 2]}
+
+
+def test_an_s3_lake_round_trips_through_dagster_aws(tmp_path, monkeypatch) -> None:
+    """The production lake (``s3://``) against a local moto server, through the same client
+    dagster-aws builds for the platform (``resources.s3.s3_client``)."""
+    from moto.server import ThreadedMotoServer
+
+    from creditrisk_assets.resources.s3 import s3_client
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3_client(endpoint).create_bucket(Bucket="lake")
+        lake = Lake(
+            base_uri="s3://lake/prod",
+            s3_endpoint_url=endpoint,
+            cache_dir=str(tmp_path / "cache"),
+        )
+        assert not lake.exists("raw/bureau", "2026-11-01")
+        uri = lake.write_json("raw/bureau", "2026-11-01", "ingest.json", {"rows": 3})
+        assert uri == "s3://lake/prod/raw/bureau/snapshot_date=2026-11-01/ingest.json"
+        assert lake.exists("raw/bureau", "2026-11-01", "ingest.json")
+        assert lake.read_json("raw/bureau", "2026-11-01", "ingest.json") == {"rows": 3}
+    finally:
+        server.stop()

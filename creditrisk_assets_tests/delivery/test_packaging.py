@@ -54,3 +54,48 @@ def test_sql_ships_as_package_data(monkeypatch) -> None:
     assert read_sql("feature_store") == (packaged / "feature_store.sql").read_text()
     assert (ROOT / "sql").resolve() == settings.sql_dir()
     assert "CREDITRISK_SQL_DIR" not in (ROOT / "Dockerfile").read_text()
+
+
+#: Import names that differ from the distribution's.
+IMPORT_NAMES = {
+    "scikit-learn": "sklearn",
+    "imbalanced-learn": "imblearn",
+    "pysimdjson": "simdjson",
+}
+#: Dependencies the platform runs rather than imports: (file that uses it, the text showing it).
+RUN_NOT_IMPORTED = {
+    "dagster-webserver": ("deploy/entrypoint.sh", "exec dagster-webserver"),
+    "dagster-postgres": ("deploy/dagster.yaml", "postgres_db:"),
+    "uvicorn": ("Makefile", "$(BIN)/uvicorn"),
+    "httpx": ("benchmarks/api_load.py", "import httpx"),
+}
+
+
+def _imported_top_level_names() -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for path in (ROOT / "creditrisk_assets").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_direct_dependency_is_used() -> None:
+    """Nothing is installed for nothing (issue 23: dagster-mlflow was, and is gone)."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    imported = _imported_top_level_names()
+    unused = []
+    for dep in deps:
+        name = re.sub(r"\[.*\]", "", dep).partition("==")[0].lower()
+        if name in RUN_NOT_IMPORTED:
+            where, text = RUN_NOT_IMPORTED[name]
+            if text not in (ROOT / where).read_text():
+                unused.append(f"{name} (expected {text!r} in {where})")
+        elif IMPORT_NAMES.get(name, name.replace("-", "_")) not in imported:
+            unused.append(name)
+    assert not unused, f"direct dependencies nothing uses: {unused}"
+    assert "dagster-mlflow" not in " ".join(deps)

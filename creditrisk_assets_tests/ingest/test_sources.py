@@ -140,12 +140,12 @@ def s3_server():
 def test_s3_source_mirrors_snapshot_and_verifies_it(
     s3_server, small_snapshot_dir, tmp_path, monkeypatch, lake, warehouse, instance
 ):
-    import boto3
+    from creditrisk_assets.resources.s3 import s3_client
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    s3 = boto3.client("s3", endpoint_url=s3_server)
+    s3 = s3_client(s3_server)
     s3.create_bucket(Bucket="feeds")
     for f in small_snapshot_dir.iterdir():
         s3.upload_file(str(f), "feeds", f"homecredit/{SNAPSHOT}/{f.name}")

@@ -95,8 +95,17 @@ def test_train_job_registers_evaluates_and_checks(
     test_metrics = lake.read_json("model/test_metrics", PARTITION, "metrics.json")
     assert test_metrics["auc"] == pytest.approx(info.metrics["test_auc"], abs=1e-6)
     mat = result.asset_materializations_for_node("model__test_metrics")[0]
-    assert Path(mat.metadata["plot_roc"].value).is_file()
+    # issue 23: plots need no server path; the curves are short enough to show inline
+    assert not any(isinstance(v, dg.PathMetadataValue) for v in mat.metadata.values())
     assert "data:image/png;base64" in mat.metadata["plots"].value
+    for curve in ("roc_curve", "ks_curve", "calibration_curve"):
+        assert mat.metadata[curve].value.startswith("![")
+        assert "data:image/svg+xml;base64," in mat.metadata[curve].value
+        assert len(mat.metadata[curve].value) < 1000  # the UI's inline limit
+    preds_mat = result.asset_materializations_for_node("model__test_predictions")[0]
+    schema = preds_mat.metadata["dagster/column_schema"].value
+    assert [c.name for c in schema.columns] == list(preds.columns)
+    assert preds_mat.metadata["dagster/row_count"].value == len(preds)
 
     assert checks["auc_gap"].passed
     assert "calibration_error" in checks and "fairness" in checks

@@ -1,8 +1,9 @@
 """S3 connector: ``s3://bucket/prefix/YYYY-MM-DD/`` objects, mirrored into a local cache.
 
-Objects are downloaded with boto3 to a staging folder and renamed into place once all of them
-arrived, so a half-finished download is never mistaken for a snapshot. Any S3-compatible endpoint
-works (MinIO, a local moto server in tests) through ``endpoint_url``.
+Objects are downloaded with boto3 (a client from dagster-aws, see ``resources.s3``) to a staging
+folder and renamed into place once all of them arrived, so a half-finished download is never
+mistaken for a snapshot. Any S3-compatible endpoint works (MinIO, a local moto server in tests)
+through ``endpoint_url``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from creditrisk_assets.ingest.connectors.base import (
 )
 from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
+from creditrisk_assets.resources.s3 import s3_client
 
 
 def make_s3_client(endpoint_url: str | None) -> Any:
-    import boto3  # lazily: only the S3 connector needs it
-
-    return boto3.client("s3", endpoint_url=endpoint_url)
+    """The S3 client of the connector: dagster-aws's, as the lake's (``resources.s3``)."""
+    return s3_client(endpoint_url)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

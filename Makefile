@@ -13,7 +13,7 @@ SNAPSHOT ?= 2026-11-01
 APPLICANTS ?= 20000
 PYTEST_ARGS ?=
 
-.PHONY: install demo test smoke lint format serve ui dagster-home clean
+.PHONY: install demo test smoke lint format serve ui dagster-home clean prod-local prod-local-stop
 
 install: $(STAMP)
 
@@ -61,6 +61,15 @@ ui: install dagster-home
 
 serve: install
 	$(BIN)/uvicorn --factory creditrisk_assets.serving.app:create_app --host 127.0.0.1 --port 8000
+
+# The production topology on this machine, with real services (PostgreSQL on 127.0.0.1:5432, moto
+# S3, mlflow server, code server, daemon, webserver, API); its state goes to .prod-local/.
+PROD_LOCAL_ARGS ?=
+prod-local: install
+	$(BIN)/python deploy/prod_local.py start $(PROD_LOCAL_ARGS)
+
+prod-local-stop:
+	$(BIN)/python deploy/prod_local.py stop
 
 clean:
 	rm -rf .creditrisk

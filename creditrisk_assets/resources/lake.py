@@ -6,8 +6,10 @@ concurrent runs and parallel steps free of DuckDB's single-writer lock.
 
 Writes are atomic: the producer writes to a temporary file next to the target and it is renamed
 into place (``os.replace``) only when the producer finished without error; on S3 the finished file
-is uploaded with one PUT, which S3 makes visible all at once. A reader never sees half a
-partition and a failed step leaves nothing behind (invariant 3, docs/invariants.md).
+is uploaded with one PUT (up to S3's 5 GiB limit for one), which S3 makes visible all at once. A
+reader never sees half a partition and a failed step leaves nothing behind (invariant 3,
+docs/invariants.md): not even on S3 when the process is killed mid-upload, since a single PUT that
+does not complete stores nothing, where a multipart upload would leave its parts behind.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from creditrisk_assets.partitions import validate_snapshot_key
 PARTITION_FILE = "data.parquet"
 TEMP_PREFIX = ".tmp-"
 log = logging.getLogger(__name__)
+#: Largest object S3 accepts in one PUT; only larger files are uploaded in parts.
+SINGLE_PUT_LIMIT = 5 * 1024**3
 
 
 def _is_s3(uri: str) -> bool:
@@ -128,7 +132,10 @@ class Lake(dg.ConfigurableResource):
                 raise RuntimeError(f"writer produced no file for {asset_path} [{partition}]")
             if _is_s3(uri):
                 bucket, key = _split_s3(uri)
-                self._s3().upload_file(str(tmp), bucket, key)
+                from boto3.s3.transfer import TransferConfig
+
+                single_put = TransferConfig(multipart_threshold=SINGLE_PUT_LIMIT)
+                self._s3().upload_file(str(tmp), bucket, key, Config=single_put)
             else:
                 os.replace(tmp, uri)
         finally:

@@ -89,3 +89,33 @@ def test_an_s3_lake_round_trips_through_dagster_aws(tmp_path, monkeypatch) -> No
         assert lake.read_json("raw/bureau", "2026-11-01", "ingest.json") == {"rows": 3}
     finally:
         server.stop()
+
+
+def test_s3_partition_is_published_with_one_put(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above boto3's 8 MB multipart threshold too: a process killed mid-upload then stores
+    nothing, where an interrupted multipart upload leaves its parts in the bucket."""
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="lake")
+        lake = Lake(base_uri="s3://lake/prefix", cache_dir=str(tmp_path / "cache"))
+        calls: list[str] = []
+        client = lake._s3()
+        client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+        monkeypatch.setattr(Lake, "_s3", lambda self: client)
+        payload = bytes(range(256)) * (12 * 1024 * 1024 // 256)  # 12 MiB
+        with lake.write_partition("raw/bureau", "2026-11-01") as tmp:
+            tmp.write_bytes(payload)
+        assert calls == ["PutObject"]
+        assert Path(lake.local_path("raw/bureau", "2026-11-01")).read_bytes() == payload
+        listed = client.list_objects_v2(Bucket="lake")["Contents"]
+        assert [o["Key"] for o in listed] == [
+            "prefix/raw/bureau/snapshot_date=2026-11-01/data.parquet"
+        ]
+        assert not list((tmp_path / "cache" / "staging").iterdir())

@@ -183,6 +183,7 @@ RETRAIN_POLICY_ENV = {
     "CREDITRISK_RETRAIN_ON_DRIFT": "retrain_on_drift",
     "CREDITRISK_RETRAIN_MAX_CHAMPION_AGE_DAYS": "max_champion_age_days",
     "CREDITRISK_RETRAIN_MIN_MATURED_LABELS": "min_matured_labels",
+    "CREDITRISK_RETRAIN_ON_BACKTEST_FAILURE": "retrain_on_backtest_failure",
 }
 
 

@@ -81,7 +81,7 @@ def write_population(
     rel = Warehouse.run_sql_file(con, "production_drift_population", params)
     assert rel is not None
     rel.write_parquet(str(out))
-    return int(con.read_parquet(str(out)).count("*").fetchone()[0])
+    return int(con.read_parquet(str(out)).count("*").fetchall()[0][0])
 
 
 def write_log_scores(
@@ -93,7 +93,7 @@ def write_log_scores(
     rel = Warehouse.run_sql_file(con, "production_drift_log_scores", params)
     assert rel is not None
     rel.write_parquet(str(out))
-    return int(con.read_parquet(str(out)).count("*").fetchone()[0])
+    return int(con.read_parquet(str(out)).count("*").fetchall()[0][0])
 
 
 def migration_rows(

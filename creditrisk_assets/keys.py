@@ -35,6 +35,10 @@ TEST_METRICS = dg.AssetKey([MODEL, "test_metrics"])
 VALIDATION_PACK = dg.AssetKey([MODEL, "validation_pack"])
 
 DRIFT_REPORT = dg.AssetKey([MONITORING, "drift_report"])
+#: Earlier decisions against the outcomes that matured in a snapshot (issue 17).
+BACKTEST = dg.AssetKey([MONITORING, "backtest"])
+#: The population the champion actually scored against its training reference (issue 17).
+PRODUCTION_DRIFT = dg.AssetKey([MONITORING, "production_drift"])
 
 CANARY_REPORT = dg.AssetKey([DEPLOY, "canary_report"])
 DEPLOY_MANIFEST = dg.AssetKey([DEPLOY, "deploy_manifest"])

@@ -26,6 +26,8 @@ SOURCE_VARS: dict[str, tuple[str, type]] = {
     "applicants": ("CREDITRISK_SYNTHETIC_APPLICANTS", int),
     "seed": ("CREDITRISK_SYNTHETIC_SEED", int),
     "drift": ("CREDITRISK_SYNTHETIC_DRIFT", float),
+    "overlap": ("CREDITRISK_SYNTHETIC_OVERLAP", float),
+    "maturity_lag_days": ("CREDITRISK_SYNTHETIC_MATURITY_LAG_DAYS", int),
     "landing_dir": ("CREDITRISK_LANDING_DIR", str),
     "s3_uri": ("CREDITRISK_SOURCE_S3_URI", str),
     "s3_endpoint_url": ("CREDITRISK_S3_ENDPOINT_URL", str),
@@ -223,6 +225,7 @@ RETRAIN_POLICY_ENV = {
     "CREDITRISK_RETRAIN_ON_DRIFT": "retrain_on_drift",
     "CREDITRISK_RETRAIN_MAX_CHAMPION_AGE_DAYS": "max_champion_age_days",
     "CREDITRISK_RETRAIN_MIN_MATURED_LABELS": "min_matured_labels",
+    "CREDITRISK_RETRAIN_ON_BACKTEST_FAILURE": "retrain_on_backtest_failure",
 }
 
 

@@ -17,6 +17,7 @@ from creditrisk_assets.automation.labels import matured_labels
 from creditrisk_assets.automation.retrain_policy import Facts, RetrainPolicy, decide
 from creditrisk_assets.automation.sensors import _events, _meta, _result
 from creditrisk_assets.keys import (
+    BACKTEST,
     CANDIDATE,
     DRIFT_REPORT,
     FEATURES_TEST,
@@ -42,6 +43,26 @@ RETRAIN_ASSETS = [
 ]
 
 
+def backtest_fact(
+    instance: dg.DagsterInstance, snapshot: str, champion: str | None
+) -> tuple[bool, str]:
+    """(failed for the champion, what it said) from the snapshot's latest backtest; a backtest
+    not run yet (it follows the raw tables, usually before the drift report) is no failure."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=BACKTEST, asset_partitions=[snapshot]),
+        limit=1,
+        ascending=False,
+    ).records
+    if not records:
+        return False, "not run yet"
+    meta = _meta(records[0])
+    failed = [v for v in str(meta.get("failed_versions") or "").split(",") if v]
+    if champion is not None and champion in failed:
+        return True, f"failed for champion v{champion} ({meta.get('findings')})"
+    tried = f" (failed for v{', v'.join(failed)}, not the champion)" if failed else ""
+    return False, f"{meta.get('status', 'unknown')} over {meta.get('n', 0)} decisions{tried}"
+
+
 def _drift_summary(meta: dict) -> str:
     return str(meta.get("reasons") or meta.get("reason") or meta.get("status") or "no verdict")
 
@@ -52,7 +73,8 @@ def _drift_summary(meta: dict) -> str:
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=settings.sensor_interval_seconds(),
     description="After each drift report, RetrainPolicy decides: train a candidate (no "
-    "champion, drift, champion too old, enough newly matured labels) or keep the champion. "
+    "champion, drift, champion too old, enough newly matured labels, failed backtest) or keep "
+    "the champion. "
     "Each tick says which rule fired or why none did.",
 )
 def retrain_sensor(
@@ -75,6 +97,7 @@ def retrain_sensor(
         cursor, meta, snapshot = record.storage_id, _meta(record), record.partition_key
         # Labels the champion never saw: test rows of its training snapshot or later ones.
         earlier = [s for s in snapshots if champion_snapshot and champion_snapshot <= s < snapshot]
+        failed, backtest_summary = backtest_fact(context.instance, snapshot, champion)
         facts = Facts(
             snapshot=snapshot,
             champion=champion,
@@ -82,6 +105,8 @@ def retrain_sensor(
             drift_detected=meta.get("drift_detected") is True,
             drift_summary=_drift_summary(meta),
             matured_labels=matured_labels(lake, warehouse, snapshot, earlier) if champion else 0,
+            backtest_failed=failed,
+            backtest_summary=backtest_summary,
         )
         decision = decide(retrain_policy, facts)
         context.log.info(decision.reason)

@@ -1,6 +1,6 @@
 """The retrain policy: when a snapshot's drift report should lead to a new candidate.
 
-Four rules, evaluated together after each drift report (``retrain_sensor``); any one that fires
+Five rules, evaluated together after each drift report (``retrain_sensor``); any one that fires
 trains a candidate on that snapshot, and the tick's reason and run tags name every rule that
 fired, so "why did this model get trained?" has a one-line answer:
 
@@ -13,6 +13,9 @@ fired, so "why did this model get trained?" has a one-line answer:
 - ``matured_labels``: at least ``min_matured_labels`` applicants the champion only saw
   unlabelled (in ``application_test`` of its training snapshot or a later, earlier-than-this one)
   now have an outcome in this snapshot's ``application_train``.
+- ``backtest_failed``: the snapshot's backtest (``monitoring/backtest``) found the champion's
+  matured decisions wanting: a significant AUC drop against its development AUC, or a grade
+  whose PD is significantly underestimated.
 
 A snapshot older than the champion's own training snapshot never retrains (a backfill of old
 data must not replace a newer model).
@@ -28,11 +31,12 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 
-NO_CHAMPION, DRIFT, CHAMPION_AGE, MATURED_LABELS = (
+NO_CHAMPION, DRIFT, CHAMPION_AGE, MATURED_LABELS, BACKTEST_FAILED = (
     "no_champion",
     "drift",
     "champion_age",
     "matured_labels",
+    "backtest_failed",
 )
 
 
@@ -63,6 +67,12 @@ class RetrainPolicy(dg.ConfigurableResource):
         "outcome in this snapshot's application_train. 0 turns the rule off.",
     )
 
+    retrain_on_backtest_failure: bool = Field(
+        default=True,
+        description="Retrain when the snapshot's backtest failed for the champion (its check on "
+        "monitoring/backtest: significant AUC drop, or a grade's PD underestimated).",
+    )
+
     @classmethod
     def from_env(cls) -> RetrainPolicy:
         return cls(**settings.retrain_policy_overrides())  # pydantic casts the texts
@@ -78,6 +88,8 @@ class Facts:
     drift_detected: bool
     drift_summary: str
     matured_labels: int
+    backtest_failed: bool = False
+    backtest_summary: str = "no backtest yet"
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,12 @@ def decide(policy: RetrainPolicy, facts: Facts) -> Decision:
     seen.append(
         f"{facts.matured_labels} newly matured labels "
         + (f"(min {policy.min_matured_labels})" if labels_on else "(rule off)")
+    )
+    if facts.backtest_failed and policy.retrain_on_backtest_failure:
+        rules.append(BACKTEST_FAILED)
+    seen.append(
+        f"backtest {facts.backtest_summary}"
+        + ("" if policy.retrain_on_backtest_failure else ", backtest rule off")
     )
     verdict = f"retrain ({', '.join(rules)})" if rules else f"keep {champ}"
     return Decision(bool(rules), rules, f"{snap}: {verdict}: " + "; ".join(seen))

@@ -25,7 +25,11 @@ from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.keys import RAW, raw_key, raw_path
-from creditrisk_assets.partitions import snapshot_partitions, validate_snapshot_key
+from creditrisk_assets.partitions import (
+    SNAPSHOT_PARTITIONS_NAME,
+    snapshot_partitions,
+    validate_snapshot_key,
+)
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
 
@@ -162,8 +166,12 @@ def build_raw_asset(table: str, retry_policy: dg.RetryPolicy | None = None) -> d
         warehouse: Warehouse,
     ) -> dg.MaterializeResult:
         snapshot = validate_snapshot_key(context.partition_key)
+        # The snapshots registered before this one: a synthetic source generates this one as
+        # their successor, with their matured outcomes (issue 17); other sources ignore them.
+        registered = context.instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
+        earlier = [p for p in registered if p < snapshot]
         try:
-            files = source.fetch(snapshot)  # network-bound: its connection errors are retried
+            files = source.fetch(snapshot, earlier)  # network-bound: connection errors retry
             summary = ingest_table(table, files, lake, warehouse)
         except RawDataError as err:  # short message; the full lists as failure metadata
             raise dg.Failure(

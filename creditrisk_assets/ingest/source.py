@@ -8,6 +8,7 @@ inside each raw asset's step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,19 @@ class SnapshotSource(dg.ConfigurableResource):
     drift: float = Field(
         default=0.0, description="synthetic: strength of planted distribution drift (0 = none)."
     )
+    overlap: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="synthetic: share of an earlier snapshot's unlabelled (application_test) "
+        "applicants whose outcome matures into a later snapshot's application_train.",
+    )
+    maturity_lag_days: int = Field(
+        default=30,
+        ge=0,
+        description="synthetic: how many days older than a snapshot an earlier one must be for "
+        "its outcomes to have matured there.",
+    )
     kaggle_competition: str = Field(
         default="home-credit-default-risk", description="kaggle: competition to download."
     )
@@ -67,11 +81,13 @@ class SnapshotSource(dg.ConfigurableResource):
     def resolved_landing_dir(self) -> Path:
         return Path(self.landing_dir) if self.landing_dir else settings.landing_dir()
 
-    def fetch(self, snapshot: str) -> SnapshotFiles:
+    def fetch(self, snapshot: str, earlier: Sequence[str] = ()) -> SnapshotFiles:
         """Make ``snapshot``'s files available locally and describe them.
 
-        Connectors are imported lazily so that building the code location never imports boto3,
-        kaggle or the generator.
+        ``earlier`` lists the snapshots registered before this one: the synthetic source
+        generates ``snapshot`` as their successor, with their matured outcomes (the other
+        connectors deliver what the lender sent and ignore it). Connectors are imported lazily so
+        that building the code location never imports boto3, kaggle or the generator.
         """
         from creditrisk_assets.ingest.connectors import kaggle, landing, s3, synthetic
 
@@ -79,7 +95,14 @@ class SnapshotSource(dg.ConfigurableResource):
             return landing.fetch_landing(self.resolved_landing_dir(), snapshot)
         if self.kind == "synthetic":
             return synthetic.fetch_synthetic(
-                self.resolved_cache_dir(), snapshot, self.applicants, self.seed, self.drift
+                self.resolved_cache_dir(),
+                snapshot,
+                self.applicants,
+                self.seed,
+                self.drift,
+                earlier=earlier,
+                overlap=self.overlap,
+                lag_days=self.maturity_lag_days,
             )
         if self.kind == "kaggle":
             client = kaggle.make_client(self.kaggle_username, self.kaggle_key)

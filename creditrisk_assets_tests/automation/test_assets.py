@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.deploy import defs as deploy_defs
+from creditrisk_assets.keys import DRIFT_REPORT
 from creditrisk_assets.monitoring import defs as monitoring_defs
 from creditrisk_assets.partitions import register_snapshot
 from creditrisk_assets.risk.master_scale import load_scale
@@ -19,10 +20,18 @@ def _assets(defs: dg.Definitions) -> list:
     return [*defs.assets, *(defs.asset_checks or [])]
 
 
-def _materialize(defs_list, partition, instance, resources, run_config=None, raise_on_error=True):
+#: The drift report alone: the backtest and production drift read raw tables and the decision
+#: log these fixtures do not write (creditrisk_assets_tests/monitoring tests them).
+DRIFT_ONLY = dg.AssetSelection.assets(DRIFT_REPORT)
+
+
+def _materialize(
+    defs_list, partition, instance, resources, run_config=None, raise_on_error=True, selection=None
+):
     register_snapshot(instance, partition)
     return dg.materialize(
         [a for d in defs_list for a in _assets(d)],
+        selection=selection,
         partition_key=partition,
         instance=instance,
         resources=resources,
@@ -41,7 +50,7 @@ def test_drift_report_without_champion_says_no_reference(
     write_snapshot, instance, resources, lake
 ) -> None:
     write_snapshot(A)
-    result = _materialize([monitoring_defs], A, instance, resources)
+    result = _materialize([monitoring_defs], A, instance, resources, selection=DRIFT_ONLY)
     meta = _meta(result, "monitoring__drift_report")
     assert meta["status"] == "no_reference" and meta["drift_detected"] is False
     assert lake.read_json("monitoring/drift_report", A, "drift_report.json")["status"] == (
@@ -56,7 +65,8 @@ def test_drift_report_detects_shift_against_champion_reference(
     registry.set_alias("champion", register_model(A))
     write_snapshot(B, shift=0.8, seed=1)
     meta = _meta(
-        _materialize([monitoring_defs], B, instance, resources), "monitoring__drift_report"
+        _materialize([monitoring_defs], B, instance, resources, selection=DRIFT_ONLY),
+        "monitoring__drift_report",
     )
     assert meta["status"] == "drift" and meta["drift_detected"] is True
     assert meta["reference_partition"] == A and meta["n_features"] == 6
@@ -66,7 +76,7 @@ def test_drift_report_detects_shift_against_champion_reference(
     assert len(report["psi"]) == 6 and report["evidently"]["drift_share"] > 0
     assert meta["evidently_html"].endswith("data_drift.html")
     # the same snapshot against its own reference: no drift, check passes
-    same = _materialize([monitoring_defs], A, instance, resources)
+    same = _materialize([monitoring_defs], A, instance, resources, selection=DRIFT_ONLY)
     assert _meta(same, "monitoring__drift_report")["drift_detected"] is False
     assert all(e.passed for e in same.get_asset_check_evaluations())
 

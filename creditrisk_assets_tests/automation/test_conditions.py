@@ -72,12 +72,14 @@ def test_checked_raw_tables_start_features_and_failed_checks_hold_them(instance)
         failing = {"unique_key"} if table == "bureau" else set()
         _materialize(instance, dg.AssetKey(["raw", table]), B, failing)
     second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-    assert _requested(second) == {"features/feature_store": {A}}
+    # the backtest needs only application_train, whose checks passed in both snapshots
+    assert _requested(second) == {"features/feature_store": {A}, "monitoring/backtest": {A, B}}
 
     _materialize(instance, FEATURE_STORE, A)
     third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
     # batch scores follow the feature store although A has no deploy manifest (no retrain)
-    assert _requested(third) == {key: {A} for key in FOLLOWERS}
+    # production drift follows the batch scores requested in the same tick
+    assert _requested(third) == {key: {A} for key in (*FOLLOWERS, "monitoring/production_drift")}
 
 
 def test_a_feature_store_failing_its_contract_stops_the_followers(instance) -> None:
@@ -99,4 +101,9 @@ def test_automation_sensor_runs_by_default_and_covers_the_graph() -> None:
         for k in defs.resolve_asset_graph().get_all_asset_keys()
         if defs.resolve_asset_graph().get(k).automation_condition is not None
     }
-    assert automated == {"features/feature_store", *FOLLOWERS}
+    assert automated == {
+        "features/feature_store",
+        *FOLLOWERS,
+        "monitoring/backtest",  # after the checked raw outcomes
+        "monitoring/production_drift",  # after the batch scores
+    }

@@ -48,8 +48,21 @@ def test_nothing_fires_keeps_the_champion_and_says_what_each_rule_saw() -> None:
     assert not keep.retrain and keep.rules == [] and keep.trigger == "none"
     assert keep.reason == (
         "2026-12-01: keep champion v3: drift not detected (within thresholds); champion v3 "
-        "trained on 2026-11-01, 30 days before (max 60); 10 newly matured labels (min 100)"
+        "trained on 2026-11-01, 30 days before (max 60); 10 newly matured labels (min 100); "
+        "backtest no backtest yet"
     )
+
+
+def test_a_failed_backtest_retrains_and_the_reason_says_what_it_found() -> None:
+    found = "failed for champion v3 (v3: grade 5 PD underestimated)"
+    failed = decide(POLICY, _facts(backtest_failed=True, backtest_summary=found))
+    assert failed.retrain and failed.rules == ["backtest_failed"]
+    assert failed.reason.endswith(f"backtest {found}")
+    off = decide(
+        RetrainPolicy(retrain_on_backtest_failure=False),
+        _facts(backtest_failed=True, backtest_summary=found),
+    )
+    assert not off.retrain and "backtest rule off" in off.reason
 
 
 def test_rules_can_be_switched_off() -> None:

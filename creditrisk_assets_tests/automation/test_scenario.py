@@ -28,7 +28,13 @@ TINY = {
 ACCEPT_DRIFT_SHIFT = {
     "ops": {
         "deploy__canary_report": {
-            "config": {"max_abs_approval_rate_delta": 0.5, "max_abs_mean_pd_delta": 0.15}
+            # B also carries A's matured applicants (undrifted): on 1,500 rows the AUC of the
+            # candidate trained on the mix and of v1 may differ by a point either way.
+            "config": {
+                "max_abs_approval_rate_delta": 0.5,
+                "max_abs_mean_pd_delta": 0.15,
+                "min_auc_delta": -0.03,
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ from creditrisk_assets.automation.rescore import rescore_sensor
 from creditrisk_assets.automation.retrain import RETRAIN_ASSETS, retrain_sensor
 from creditrisk_assets.automation.retrain_policy import RetrainPolicy
 from creditrisk_assets.automation.sensors import promotion_sensor
-from creditrisk_assets.monitoring import defs as monitoring_defs
+from creditrisk_assets.monitoring.assets import drift_report  # the fixtures write no raw tables
 from creditrisk_assets.partitions import register_snapshot, snapshot_partitions
 
 A, B = "2026-11-01", "2026-12-01"
@@ -42,7 +42,7 @@ def _tick(sensor: dg.SensorDefinition, instance, defs, cursor=None):
 def test_retrain_sensor_trains_first_model_then_on_drift_once_per_champion(
     write_snapshot, register_model, instance, resources, registry
 ) -> None:
-    defs = _defs(resources, *monitoring_defs.assets)
+    defs = _defs(resources, drift_report)
     job = defs.resolve_implicit_global_asset_job_def()
     write_snapshot(A)
     register_snapshot(instance, A)
@@ -76,7 +76,7 @@ def test_retrain_sensor_trains_first_model_then_on_drift_once_per_champion(
 def test_retrain_sensor_skips_with_every_rule_in_the_reason(
     write_snapshot, register_model, instance, resources, registry
 ) -> None:
-    defs = _defs(resources, *monitoring_defs.assets)
+    defs = _defs(resources, drift_report)
     job = defs.resolve_implicit_global_asset_job_def()
     write_snapshot(A)
     register_snapshot(instance, A)

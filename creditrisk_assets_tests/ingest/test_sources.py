@@ -191,3 +191,31 @@ def test_freshness_policy_follows_sla_env(monkeypatch):
     monkeypatch.delenv("CREDITRISK_RAW_SLA_HOURS")
     assert raw_freshness_policy().fail_window.to_timedelta() == timedelta(hours=36)
     assert raw_assets[0].specs_by_key[raw_key("application_train")].freshness_policy is not None
+
+
+def test_synthetic_source_matures_earlier_registered_snapshots(tmp_path: Path):
+    """B generated after A (registered earlier) labels half of A's test applicants, with the
+    outcome A drew for them; a changed lineage is part of the cache key."""
+    import pandas as pd
+
+    cache = str(tmp_path / "cache")
+    a, b = "2026-11-01", "2026-12-15"
+    first = SnapshotSource(kind="synthetic", applicants=400, cache_dir=cache).fetch(a)
+    later = SnapshotSource(kind="synthetic", applicants=300, drift=0.5, cache_dir=cache)
+    files_b = later.fetch(b, earlier=[a, "2027-01-01"])  # later dates are ignored
+    test_a = pd.read_csv(first.table_file("application_test"), usecols=["SK_ID_CURR"])
+    train_b = pd.read_csv(files_b.table_file("application_train"), usecols=["SK_ID_CURR"])
+    matured = set(test_a["SK_ID_CURR"]) & set(train_b["SK_ID_CURR"])
+    assert 0.3 * len(test_a) < len(matured) < 0.7 * len(test_a)  # overlap 0.5
+    assert len(train_b) == 300 + len(matured)
+    params = json.loads((files_b.folder / ".params.json").read_text())
+    assert params["earlier"] == [[a, 400, 0.0]]  # A as it was generated, not as B is
+    assert (params["overlap"], params["lag_days"]) == (0.5, 30)
+    oracle = pd.read_csv(files_b.folder / "oracle_true_pd.csv")
+    assert matured <= set(oracle["SK_ID_CURR"])
+
+    # too young to have matured: no earlier applicant is labelled, ids still follow A's
+    young = SnapshotSource(kind="synthetic", applicants=300, maturity_lag_days=60, cache_dir=cache)
+    files_young = young.fetch(b, earlier=[a])
+    ids = pd.read_csv(files_young.table_file("application_train"), usecols=["SK_ID_CURR"])
+    assert len(ids) == 300 and ids["SK_ID_CURR"].min() > test_a["SK_ID_CURR"].max()

@@ -17,7 +17,9 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
 from creditrisk_assets.conditions import on_new_data_ignoring
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import BACKTEST, DECISION_LOG, group_of, lake_path, raw_key, raw_path
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.monitoring.backtest import (
@@ -103,11 +105,14 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
     partitions_def=snapshot_partitions,
     deps=[raw_key(OUTCOMES), DECISION_LOG],
     group_name=group_of(BACKTEST),
+    kinds=set(TABLE_KINDS),
+    owners=owners_for(BACKTEST),
     # Follows the checked raw outcomes; the log is read, not waited for (it is always there).
     automation_condition=on_new_data_ignoring(DECISION_LOG),
     description="Earlier decisions (batch and API) vs the outcomes matured in this snapshot: "
     "AUC/Gini with DeLong CIs, ECB AUC test, calibration in the large, Jeffreys per grade.",
 )
+@gated(ordering_only=[DECISION_LOG])
 def backtest(
     context: dg.AssetExecutionContext,
     config: BacktestConfig,
@@ -149,8 +154,12 @@ def backtest(
 
 @dg.asset_check(
     asset=BACKTEST,
-    description="No version's AUC dropped significantly and no grade's PD is significantly "
-    "underestimated (WARN: a failure feeds the retrain policy, it blocks nothing).",
+    description=check_description(
+        "No version's AUC dropped significantly and no grade's PD is significantly "
+        "underestimated on the outcomes matured in this snapshot (WARN; blocks nothing).",
+        "the PDs that decided real applicants were wrong in rank or in level; the retrain "
+        "policy trains a challenger and the risk team reviews the affected grades' limits.",
+    ),
 )
 def backtest_within_tolerance(
     context: dg.AssetCheckExecutionContext, lake: Lake

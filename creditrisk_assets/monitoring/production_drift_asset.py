@@ -19,7 +19,9 @@ import pandas as pd
 from pydantic import Field
 
 from creditrisk_assets import settings
+from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
 from creditrisk_assets.conditions import on_new_data_ignoring
+from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     BATCH_SCORES,
     DECISION_LOG,
@@ -120,11 +122,14 @@ def _measure(
     partitions_def=snapshot_partitions,
     deps=[FEATURE_STORE, BATCH_SCORES, DECISION_LOG],
     group_name=group_of(PRODUCTION_DRIFT),
+    kinds=set(TABLE_KINDS),
+    owners=owners_for(PRODUCTION_DRIFT),
     # After each batch score; the log is read, not waited for.
     automation_condition=on_new_data_ignoring(DECISION_LOG),
     description="PSI of the score and every feature (SQL), grade distribution and migration of "
     "the population the champion decided, vs its training reference; bands 0.10 / 0.25.",
 )
+@gated(ordering_only=[DECISION_LOG])
 def production_drift(
     context: dg.AssetExecutionContext,
     config: ProductionDriftConfig,
@@ -166,8 +171,12 @@ def production_drift(
 
 @dg.asset_check(
     asset=PRODUCTION_DRIFT,
-    description="Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch "
-    "(WARN), > 0.25 act (ERROR, not blocking).",
+    description=check_description(
+        "Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch (WARN), "
+        "> 0.25 act (ERROR, not blocking).",
+        "the applicants being decided no longer look like those the champion learned from, so "
+        "its PDs and grades may be off; the risk team reviews, and a retrain is due.",
+    ),
 )
 def production_drift_band(
     context: dg.AssetCheckExecutionContext, lake: Lake

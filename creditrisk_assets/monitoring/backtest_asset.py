@@ -123,8 +123,9 @@ def backtest(
     partition = context.partition_key
     thresholds = BacktestThresholds(config.auc_alpha, config.grade_alpha)
     train_path = lake.local_path(raw_path(OUTCOMES), partition)
+    log_root = lake.local_root(lake_path(DECISION_LOG))
     with warehouse.session() as con:
-        matched = matured_decisions(con, lake.base_uri, train_path, partition)
+        matched = matured_decisions(con, log_root, train_path, partition)
     pairs = matched[["model_name", "model_version"]].drop_duplicates().itertuples(index=False)
     dev = {str(v): development_auc(registry, str(n), str(v)) for n, v in pairs}
     report = backtest_report(partition, matched, dev, load_scale(), thresholds)

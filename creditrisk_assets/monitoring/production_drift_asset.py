@@ -84,12 +84,13 @@ def _measure(
     features = list(model.spec.names)
     base = {"champion_version": version, "reference_partition": info.partition}
     store = lake.local_path(lake_path(FEATURE_STORE), partition)
+    log_root = lake.local_root(lake_path(DECISION_LOG))
     with tempfile.TemporaryDirectory(dir=settings.state_dir()) as tmp:
         ref_path, cur_path, log_path = (Path(tmp) / f"{n}.parquet" for n in ("ref", "cur", "log"))
         with warehouse.session() as con:
-            rows = write_population(con, lake.base_uri, store, info.name, version, cur_path)
-            logged = write_log_scores(con, lake.base_uri, info.name, version, log_path)
-            moves = migration_rows(con, lake.base_uri, store, info.name, version)
+            rows = write_population(con, log_root, store, info.name, version, cur_path)
+            logged = write_log_scores(con, log_root, info.name, version, log_path)
+            moves = migration_rows(con, log_root, store, info.name, version)
         if rows == 0:
             return {
                 **base,
@@ -129,7 +130,8 @@ def _measure(
     description="PSI of the score and every feature (SQL), grade distribution and migration of "
     "the population the champion decided, vs its training reference; bands 0.10 / 0.25.",
 )
-@gated(ordering_only=[DECISION_LOG])
+# batch_scores orders this after the scoring; its own gate already covered the chain above it
+@gated(ordering_only=[DECISION_LOG, BATCH_SCORES])
 def production_drift(
     context: dg.AssetExecutionContext,
     config: ProductionDriftConfig,

@@ -105,6 +105,31 @@ class Lake(dg.ConfigurableResource):
         os.replace(tmp, target)
         return str(target)
 
+    def local_root(self, prefix: str) -> str:
+        """A local root under which ``<prefix>/...`` can be globbed by DuckDB: the lake itself
+        when it is local; for ``s3://``, a cache folder mirroring every object under the prefix
+        (DuckDB's own S3 reader needs an extension that cannot be installed offline, and the
+        decision log is many small parts rather than one partition file)."""
+        if not _is_s3(self.base_uri):
+            return self.base_uri
+        bucket, root_key = _split_s3(self.base_uri.rstrip("/") + "/")
+        cache = Path(self.cache_dir or "/tmp/creditrisk-lake-cache") / "mirror" / bucket
+        client = self._s3()
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{root_key}{prefix.strip('/')}/"
+        ):
+            for obj in page.get("Contents", []):
+                if Path(obj["Key"]).name.startswith(TEMP_PREFIX):
+                    continue
+                target = cache / obj["Key"]
+                if target.is_file() and target.stat().st_size == obj["Size"]:
+                    continue  # parts are written once under unique names
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+                client.download_file(bucket, obj["Key"], str(tmp))
+                os.replace(tmp, target)
+        return str(cache / root_key.rstrip("/"))
+
     def read_json(self, asset_path: str, partition: str, name: str) -> Any:
         return json.loads(Path(self.local_path(asset_path, partition, name)).read_text())
 

@@ -119,3 +119,38 @@ def test_s3_partition_is_published_with_one_put(
             "prefix/raw/bureau/snapshot_date=2026-11-01/data.parquet"
         ]
         assert not list((tmp_path / "cache" / "staging").iterdir())
+
+
+def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path, monkeypatch) -> None:
+    """The decision log's many parts, read by DuckDB with no S3 extension: mirrored locally,
+    temporary objects of a killed writer left out, the lake's layout kept under the root."""
+    from moto.server import ThreadedMotoServer
+
+    from creditrisk_assets.resources.s3 import s3_client
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(var, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        client = s3_client(endpoint)
+        client.create_bucket(Bucket="lake")
+        for key in ("a/part-1.parquet", "a/.tmp-x-part-2.parquet", "b/part-3.parquet"):
+            client.put_object(
+                Bucket="lake", Key=f"prod/decisions/log/day=2026-11-01/{key}", Body=b"x"
+            )
+        client.put_object(Bucket="lake", Key="prod/raw/bureau/other.parquet", Body=b"y")
+        lake = Lake(base_uri="s3://lake/prod", s3_endpoint_url=endpoint, cache_dir=str(tmp_path))
+        root = Path(lake.local_root("decisions/log"))
+        found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        assert found == [
+            "decisions/log/day=2026-11-01/a/part-1.parquet",
+            "decisions/log/day=2026-11-01/b/part-3.parquet",
+        ]
+    finally:
+        server.stop()
+    local = Lake(base_uri=str(tmp_path / "local"))
+    assert local.local_root("decisions/log") == str(tmp_path / "local")

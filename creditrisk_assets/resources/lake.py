@@ -119,7 +119,8 @@ class Lake(dg.ConfigurableResource):
             Bucket=bucket, Prefix=f"{root_key}{prefix.strip('/')}/"
         ):
             for obj in page.get("Contents", []):
-                if Path(obj["Key"]).name.startswith(TEMP_PREFIX):
+                # folder markers ("…/") that S3 writers create are not files
+                if obj["Key"].endswith("/") or Path(obj["Key"]).name.startswith(TEMP_PREFIX):
                     continue
                 target = cache / obj["Key"]
                 if target.is_file() and target.stat().st_size == obj["Size"]:

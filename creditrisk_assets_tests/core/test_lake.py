@@ -142,6 +142,7 @@ def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path, monkeypatch) -> None:
             client.put_object(
                 Bucket="lake", Key=f"prod/decisions/log/day=2026-11-01/{key}", Body=b"x"
             )
+        client.put_object(Bucket="lake", Key="prod/decisions/log/", Body=b"")  # folder marker
         client.put_object(Bucket="lake", Key="prod/raw/bureau/other.parquet", Body=b"y")
         lake = Lake(base_uri="s3://lake/prod", s3_endpoint_url=endpoint, cache_dir=str(tmp_path))
         root = Path(lake.local_root("decisions/log"))

@@ -125,6 +125,7 @@ class Lake(dg.ConfigurableResource):
                 target = cache / obj["Key"]
                 if target.is_file() and target.stat().st_size == obj["Size"]:
                     continue  # parts are written once under unique names
+                _clear_file_ancestors(target, cache)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
                 client.download_file(bucket, obj["Key"], str(tmp))
@@ -219,3 +220,15 @@ def _check_asset_path(asset_path: str) -> None:
         not p or p in {".", ".."} or not p.replace("_", "").isalnum() for p in parts
     ):
         raise ValueError(f"invalid asset path {asset_path!r}: use names like 'raw/bureau'")
+
+
+def _clear_file_ancestors(target: Path, cache: Path) -> None:
+    """Remove a file that stands where ``target`` needs a folder (a cache written before folder
+    markers were skipped): the mirror is a cache, so S3 stays the truth."""
+    for parent in sorted((p for p in target.parents if cache in p.parents), key=_depth):
+        if parent.is_file():
+            parent.unlink()
+
+
+def _depth(path: Path) -> int:
+    return len(path.parts)

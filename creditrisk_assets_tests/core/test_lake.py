@@ -145,6 +145,9 @@ def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path, monkeypatch) -> None:
         client.put_object(Bucket="lake", Key="prod/decisions/log/", Body=b"")  # folder marker
         client.put_object(Bucket="lake", Key="prod/raw/bureau/other.parquet", Body=b"y")
         lake = Lake(base_uri="s3://lake/prod", s3_endpoint_url=endpoint, cache_dir=str(tmp_path))
+        stale = tmp_path / "mirror" / "lake" / "prod" / "decisions" / "log"  # an older cache's file
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"")
         root = Path(lake.local_root("decisions/log"))
         found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
         assert found == [

@@ -13,7 +13,7 @@ SNAPSHOT ?= 2026-11-01
 APPLICANTS ?= 20000
 PYTEST_ARGS ?=
 
-.PHONY: install demo test smoke lint format serve ui dagster-home clean prod-local prod-local-stop
+.PHONY: install demo test test-prod-local smoke lint format serve ui dagster-home clean prod-local prod-local-stop
 
 install: $(STAMP)
 
@@ -36,7 +36,11 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not prod_topology' $(PYTEST_ARGS)
+
+# The production topology test (PostgreSQL, moto S3, mlflow server, daemon; ~7 min): see README.
+test-prod-local: install
+	$(BIN)/python -m pytest -m prod_topology $(PYTEST_ARGS)
 
 # The whole graph through Dagster's CLI on a small synthetic snapshot, in a throw-away state
 # folder: what CI runs after the tests, exactly as a person would type it.

@@ -44,7 +44,12 @@ LOCK_ERRORS = re.compile(
 )
 #: Table assets not partitioned by snapshot (the decision log is kept by day).
 NOT_PER_SNAPSHOT = {"decisions/log"}
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1500)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.prod_topology,
+    pytest.mark.timeout(1500),
+]
 
 
 def _prod_local(*args: str, timeout: float = 300) -> None:

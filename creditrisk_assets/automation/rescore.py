@@ -10,7 +10,7 @@ newest snapshot that has a feature store, unless its scores already come from th
 import dagster as dg
 
 from creditrisk_assets import settings
-from creditrisk_assets.automation.sensors import _events, _meta, _result
+from creditrisk_assets.automation.sensors import asset_events, event_metadata, sensor_result
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 
@@ -25,7 +25,7 @@ def scored_by(instance: dg.DagsterInstance, snapshot: str) -> str | None:
     result = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=BATCH_SCORES, asset_partitions=[snapshot]), limit=1
     )
-    return str(_meta(result.records[0]).get("model_version")) if result.records else None
+    return str(event_metadata(result.records[0]).get("model_version")) if result.records else None
 
 
 @dg.sensor(
@@ -38,12 +38,12 @@ def scored_by(instance: dg.DagsterInstance, snapshot: str) -> str | None:
 def rescore_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry):
     requests, skips, cursor = [], [], context.cursor and int(context.cursor)
     champion = registry.get_alias_version(CHAMPION)
-    for record in _events(context, DEPLOY_MANIFEST):
+    for record in asset_events(context, DEPLOY_MANIFEST):
         run = context.instance.get_run_by_id(record.run_id)
         if run is not None and not run.is_finished:
             skips.append(f"promotion run {run.run_id[:8]} still running")
             break
-        cursor, version = record.storage_id, str(_meta(record).get("model_version"))
+        cursor, version = record.storage_id, str(event_metadata(record).get("model_version"))
         latest = latest_scorable(context.instance)
         if version != champion:  # a later promotion or a rollback moved the alias since
             skips.append(f"v{version} promoted, but the champion is now v{champion}")
@@ -59,4 +59,4 @@ def rescore_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry)
                     tags={"creditrisk/trigger": "promotion", "creditrisk/champion": version},
                 )
             )
-    return _result(requests, skips, cursor or None)
+    return sensor_result(requests, skips, cursor or None)

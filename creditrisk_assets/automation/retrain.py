@@ -15,7 +15,7 @@ import dagster as dg
 from creditrisk_assets import settings
 from creditrisk_assets.automation.labels import matured_labels
 from creditrisk_assets.automation.retrain_policy import Facts, RetrainPolicy, decide
-from creditrisk_assets.automation.sensors import _events, _meta, _result
+from creditrisk_assets.automation.sensors import asset_events, event_metadata, sensor_result
 from creditrisk_assets.keys import (
     BACKTEST,
     CANDIDATE,
@@ -55,7 +55,7 @@ def backtest_fact(
     ).records
     if not records:
         return False, "not run yet"
-    meta = _meta(records[0])
+    meta = event_metadata(records[0])
     failed = [v for v in str(meta.get("failed_versions") or "").split(",") if v]
     if champion is not None and champion in failed:
         return True, f"failed for champion v{champion} ({meta.get('findings')})"
@@ -89,12 +89,12 @@ def retrain_sensor(
     champion_snapshot = registry.version_info(champion).partition if champion else None
     snapshots = context.instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
     requested: set[str] = set()
-    for record in _events(context, DRIFT_REPORT):
+    for record in asset_events(context, DRIFT_REPORT):
         run = context.instance.get_run_by_id(record.run_id)
         if run is not None and not run.is_finished:
             skips.append(f"{record.partition_key}: drift report run {run.run_id[:8]} still running")
             break  # decide this report on a later tick; the cursor stays before it
-        cursor, meta, snapshot = record.storage_id, _meta(record), record.partition_key
+        cursor, meta, snapshot = record.storage_id, event_metadata(record), record.partition_key
         # Labels the champion never saw: test rows of its training snapshot or later ones.
         earlier = [s for s in snapshots if champion_snapshot and champion_snapshot <= s < snapshot]
         failed, backtest_summary = backtest_fact(context.instance, snapshot, champion)
@@ -128,4 +128,4 @@ def retrain_sensor(
                     },
                 )
             )
-    return _result(requests, skips, cursor or None)
+    return sensor_result(requests, skips, cursor or None)

@@ -18,7 +18,7 @@ from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 BATCH = 50
 
 
-def _events(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> list[dg.EventLogRecord]:
+def asset_events(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> list[dg.EventLogRecord]:
     after = int(context.cursor) if context.cursor else None
     return list(
         context.instance.fetch_materializations(
@@ -29,12 +29,12 @@ def _events(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> list[dg.Ev
     )
 
 
-def _meta(record: dg.EventLogRecord) -> dict:
+def event_metadata(record: dg.EventLogRecord) -> dict:
     mat = record.asset_materialization
     return {k: getattr(v, "value", v) for k, v in (mat.metadata if mat else {}).items()}
 
 
-def _result(requests: list[dg.RunRequest], skips: list[str], cursor: int | None):
+def sensor_result(requests: list[dg.RunRequest], skips: list[str], cursor: int | None):
     cur = str(cursor) if cursor is not None else None
     if requests:
         return dg.SensorResult(run_requests=requests, cursor=cur)
@@ -69,7 +69,7 @@ def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, 
 def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry):
     requests, skips, cursor = [], [], context.cursor and int(context.cursor)
     champion = registry.get_alias_version(CHAMPION)
-    for record in _events(context, CANDIDATE):
+    for record in asset_events(context, CANDIDATE):
         run = context.instance.get_run_by_id(record.run_id)
         if run is not None and not run.is_finished:
             skips.append(f"{record.partition_key}: training run {run.run_id[:8]} still running")
@@ -99,7 +99,7 @@ def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistr
                 tags={"creditrisk/trigger": "promotion", "creditrisk/candidate": version},
             )
         )
-    return _result(requests, skips, cursor or None)
+    return sensor_result(requests, skips, cursor or None)
 
 
 # drift_retrain_sensor became automation.retrain.retrain_sensor (the RetrainPolicy).

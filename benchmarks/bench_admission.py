@@ -240,8 +240,9 @@ def main() -> None:
         "not what one admitted request holds).",
     ]
     summary = (
-        f"With the default limits the peak was {peak / MIB:,.0f} MiB at any number of clients "
-        f"here: {(peak - admitted['ready']) / MIB:,.0f} MiB above the RSS after start-up, "
+        f"With the default limits the highest peak, over every client count here, was "
+        f"{peak / MIB:,.0f} MiB: {(peak - admitted['ready']) / MIB:,.0f} MiB above the RSS after "
+        "start-up, "
         f"{(peak - admitted['warm']) / MIB:,.0f} MiB above the RSS after the first large "
         f"requests. At {args.baseline_clients} concurrent maximum-size bodies the limit keeps "
         f"the peak {over['a'] / MIB:,.0f} MiB above start-up against {over['b'] / MIB:,.0f} MiB "

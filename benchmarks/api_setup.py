@@ -124,7 +124,11 @@ def _register(work: Path, cache: Path, setup: dict[str, Any]) -> dict[str, Any]:
     return {**setup, "state": state, "uri": uri, "feature_rows": rows}
 
 
-def start_server(setup: dict[str, Any]) -> tuple[subprocess.Popen, str]:
+def start_server(
+    setup: dict[str, Any], env_overrides: dict[str, str | None] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """``make serve``'s uvicorn on a free loopback port; ``env_overrides`` sets variables (None
+    unsets one, leaving the API's default)."""
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]
@@ -136,6 +140,11 @@ def start_server(setup: dict[str, Any]) -> tuple[subprocess.Popen, str]:
         "CREDITRISK_API_MAX_BODY_BYTES": str(128 * 1024 * 1024),  # 10k `rows` objects: ~70 MB
     }
     env.pop("CREDITRISK_API_KEY", None)
+    for name, value in (env_overrides or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     cmd = [
         sys.executable, "-m", "uvicorn", "--factory",
         "creditrisk_assets.serving.app:create_app",
@@ -143,15 +152,22 @@ def start_server(setup: dict[str, Any]) -> tuple[subprocess.Popen, str]:
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 120
+    wait_ready(proc, f"{url}/ready", 300)  # minutes on a loaded 2-core machine
+    return proc, url
+
+
+def wait_ready(proc: subprocess.Popen, probe: str, seconds: float) -> None:
+    """Poll ``probe`` until it answers 200; raise (and stop ``proc``) if the server exits or
+    is not ready within ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return proc, url
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
-            raise RuntimeError("uvicorn exited during start-up")
+            raise RuntimeError(f"{proc.args[0]} exited during start-up")
         time.sleep(0.25)
     proc.terminate()
-    raise RuntimeError("server not ready within 120 s")
+    raise RuntimeError(f"{probe} not ready within {seconds:.0f} s")

@@ -99,10 +99,10 @@ def _batch(r: dict[str, Any]) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) this benchmark's section of RESULTS.md, leaving the others alone."""
+def write_section(text: str, heading: str = HEADING) -> None:
+    """Replace (or append) a benchmark's section of RESULTS.md, leaving the others alone."""
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     section = text.rstrip() + "\n\n"
     updated = (
         pattern.sub(lambda _: section, current)

@@ -128,6 +128,23 @@ def raw_sla_hours() -> float | None:
     return hours
 
 
+def api_decision_log_dsn() -> str | None:
+    """The PostgreSQL DSN the API writes its decisions to, when its decision-log sink is
+    ``postgres``; None when the API writes Parquet into the lake. The pipeline reads the API's
+    own two variables (``CREDITRISK_API_DECISION_LOG_SINK`` and ``_DSN``, whose values the
+    API's settings accept: exactly these), so the backtest and production drift read the store
+    the API writes to: the two cannot be configured apart."""
+    sink = _get("CREDITRISK_API_DECISION_LOG_SINK") or "parquet"
+    if sink == "parquet":
+        return None
+    if sink != "postgres":
+        raise ValueError(f"CREDITRISK_API_DECISION_LOG_SINK={sink!r}: 'parquet' or 'postgres'")
+    dsn = _get("CREDITRISK_API_DECISION_LOG_DSN")
+    if dsn is None:
+        raise ValueError("decision_log_sink 'postgres' needs CREDITRISK_API_DECISION_LOG_DSN")
+    return dsn
+
+
 def pd_cutoff() -> float | None:
     """The default PD cut-off for new candidates (``CREDITRISK_PD_CUTOFF``); None when unset."""
     text = _get("CREDITRISK_PD_CUTOFF")

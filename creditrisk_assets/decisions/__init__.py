@@ -5,7 +5,8 @@
 * :mod:`.sinks`: :class:`ParquetDecisionSink` (the lake, by day; embedded default) and
   :class:`PostgresDecisionSink` (production profile);
 * :mod:`.buffer`: :class:`DecisionBuffer`, the bounded in-process buffer the API writes through;
-* :mod:`.catalog`: the DuckDB ``decision_log`` view over the Parquet log and
+* :mod:`.catalog`: the DuckDB ``decision_log`` view over the Parquet log (and the PostgreSQL
+  rows :func:`postgres_decisions` reads, for the backtest and production drift) and
   :func:`decisions_by_version`.
 
 * :mod:`.batch`: batch scores' records, one part per snapshot and model version;
@@ -22,6 +23,7 @@ from creditrisk_assets.decisions.catalog import (
     create_decision_log_view,
     decisions_by_version,
     log_glob,
+    postgres_decisions,
 )
 from creditrisk_assets.decisions.record import (
     CHANNELS,
@@ -57,4 +59,5 @@ __all__ = [
     "inputs_hash_matrix",
     "log_glob",
     "new_decision_ids",
+    "postgres_decisions",
 ]

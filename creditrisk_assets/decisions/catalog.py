@@ -1,9 +1,16 @@
-"""The Parquet decision log as a DuckDB view, and the questions a risk team asks of it.
+"""The decision log as a DuckDB view, and the questions a risk team asks of it.
 
 ``create_decision_log_view(con, root)`` makes ``decision_log`` (every record, plus the ``day``
 partition as a DATE) in any DuckDB connection: the hand-query catalog file or a compute session.
 Before the first decision is written the view is empty but has every column, so queries written
 against it work from day one.
+
+With the PostgreSQL sink (production profile) the API's decisions are in a PostgreSQL table and
+only batch scores are in the lake. A compute session that must see every decision (the backtest,
+production drift) reads the table with :func:`postgres_decisions` (``sql/postgres_select.sql``,
+bound parameters) and passes the rows to ``create_decision_log_view``, whose view is then the
+union of both stores: the queries over ``decision_log`` do not change. DuckDB's own PostgreSQL
+extension would have to be downloaded at run time, which the platform never does.
 """
 
 from __future__ import annotations
@@ -13,10 +20,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from creditrisk_assets.decisions.sinks import LOG_DIR, read_sql
+from creditrisk_assets.decisions.record import DECISION_SCHEMA
+from creditrisk_assets.decisions.sinks import LOG_DIR, read_sql, table_identifier
 
 #: The view's name (in the hand-query catalog and in compute sessions).
 DECISION_LOG_VIEW = "decision_log"
+#: The Parquet part and the PostgreSQL rows of the union view (decision_log_union_view.sql).
+LAKE_VIEW, POSTGRES_RELATION = "decision_log_lake", "decision_log_postgres"
+#: The rows ``postgres_decisions`` returns: the record, plus its UTC ``day`` as the lake has it.
+POSTGRES_SCHEMA = DECISION_SCHEMA.append(pa.field("day", pa.date32()))
 
 
 def log_glob(root: str | Path) -> str:
@@ -37,19 +49,72 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_decision_log_view(con: duckdb.DuckDBPyConnection, root: str | Path) -> str:
+def create_decision_log_view(
+    con: duckdb.DuckDBPyConnection, root: str | Path, postgres_rows: pa.Table | None = None
+) -> str:
     """Create or replace the ``decision_log`` view over the log under ``root``; returns its SQL.
+
+    With ``postgres_rows`` (:func:`postgres_decisions`: the API's decisions from PostgreSQL),
+    the view is the union of the lake's log and those rows, registered in ``con`` only: a
+    compute session's view, never one to persist in the hand-query catalog file.
 
     The glob goes in as a quoted literal because DuckDB cannot bind parameters in a view
     definition; it is the platform's own lake path, not a request value.
     """
+    view = DECISION_LOG_VIEW if postgres_rows is None else LAKE_VIEW
     if _has_parts(root):
         body = [ln for ln in read_sql("decision_log_view").splitlines() if not ln.startswith("--")]
         statement = "\n".join(body).replace("{log_glob}", _literal(log_glob(root)))
     else:
         statement = read_sql("decision_log_empty_view")
+    statement = statement.replace("{view}", view)
     con.execute(statement)
-    return statement
+    if postgres_rows is None:
+        return statement
+    con.register(POSTGRES_RELATION, postgres_rows.cast(POSTGRES_SCHEMA))
+    union = read_sql("decision_log_union_view")
+    con.execute(union)
+    return f"{statement};\n{union}"
+
+
+def postgres_decisions(
+    dsn: str,
+    table: str = "decision_log",
+    training_before: str | None = None,
+    batch_rows: int = 50_000,
+    timeout_s: int = 10,
+) -> pa.Table:
+    """The decisions in the PostgreSQL log ``table`` (``name`` or ``schema.name``, resolved on
+    the DSN's search path as the API's sink does), as Arrow rows of ``POSTGRES_SCHEMA``.
+
+    ``training_before`` (a snapshot key) keeps the decisions of models trained before it, or on
+    an unknown snapshot: all a backtest of that snapshot can use. Rows stream through a
+    server-side cursor, ``batch_rows`` at a time. A table that does not exist yet (no API
+    decision was ever written) reads as no rows.
+    """
+    import psycopg2
+    from psycopg2 import errors, sql
+
+    query = sql.SQL(read_sql("postgres_select")).format(table=table_identifier(table))
+    batches: list[pa.RecordBatch] = []
+    con = psycopg2.connect(dsn, connect_timeout=timeout_s)
+    try:
+        con.set_session(readonly=True)
+        with con.cursor(name="decision_log_read") as cur:
+            cur.itersize = batch_rows
+            cur.execute(query, {"training_before": training_before})
+            while rows := cur.fetchmany(batch_rows):
+                columns = list(zip(*rows, strict=True))
+                arrays = [
+                    pa.array(col, type=field.type)
+                    for col, field in zip(columns, POSTGRES_SCHEMA, strict=True)
+                ]
+                batches.append(pa.RecordBatch.from_arrays(arrays, schema=POSTGRES_SCHEMA))
+    except errors.UndefinedTable:
+        return POSTGRES_SCHEMA.empty_table()
+    finally:
+        con.close()
+    return pa.Table.from_batches(batches, schema=POSTGRES_SCHEMA)
 
 
 def decisions_by_version(

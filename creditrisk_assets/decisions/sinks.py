@@ -125,6 +125,16 @@ def _rows(table: pa.Table) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
+def table_identifier(table: str) -> Any:
+    """``name`` or ``schema.name`` as a psycopg2 identifier (quoted, never formatted in)."""
+    from psycopg2 import sql  # optional dependency: imported only for PostgreSQL
+
+    parts = table.split(".")
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ValueError(f"table must be 'name' or 'schema.name', got {table!r}")
+    return sql.Identifier(*parts)
+
+
 class PostgresDecisionSink:
     """The decision log as a PostgreSQL table (production profile).
 
@@ -139,12 +149,9 @@ class PostgresDecisionSink:
     ) -> None:
         from psycopg2 import sql  # optional dependency: imported only for this sink
 
-        parts = table.split(".")
-        if not 1 <= len(parts) <= 2 or not all(parts):
-            raise ValueError(f"table must be 'name' or 'schema.name', got {table!r}")
+        ident = table_identifier(table)
         self.dsn, self.table, self.page_size, self.timeout_s = dsn, table, page_size, timeout_s
-        ident = sql.Identifier(*parts)
-        stem = parts[-1]
+        stem = ident.strings[-1]
         self._create = sql.SQL(read_sql("postgres_create")).format(
             table=ident,
             decided_at_index=sql.Identifier(f"{stem}_decided_at_idx"),

@@ -14,19 +14,17 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
 from creditrisk_assets.contracts.keys import PARENT_TABLES
-from creditrisk_assets.contracts.messages import shorten
 from creditrisk_assets.contracts.validate import validate_parquet
 from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR
 from creditrisk_assets.ingest.snapshot_checks import (
     build_id_overlap_check,
     build_profile_check,
-    never_crash,
+    error_result,
+    raw_check,
 )
 from creditrisk_assets.keys import raw_key, raw_path
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
 
@@ -55,30 +53,16 @@ class KeyIntegrityConfig(dg.Config):
     )
 
 
-def _result(passed: bool, description: str, metadata: dict[str, Any]) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=passed,
-        description=shorten(description),
-        metadata=metadata,
-        severity=dg.AssetCheckSeverity.ERROR,
-    )
-
-
 def build_contract_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_key(table),
-        name="contract",
-        blocking=True,
-        partitions_def=snapshot_partitions,
-        description=check_description(
-            f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, "
-            "ranges, sentinels), validated in chunks streamed from the Parquet.",
-            "the lender's feed delivered values the models were never built for (a new "
-            "category, an impossible amount); nothing is trained or scored on this snapshot "
-            "until the data team has the source fixed and reruns the ingest.",
-        ),
+    @raw_check(
+        table,
+        "contract",
+        f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, ranges, "
+        "sentinels), validated in chunks streamed from the Parquet.",
+        "the lender's feed delivered values the models were never built for (a new category, "
+        "an impossible amount); nothing is trained or scored on this snapshot until the data "
+        "team has the source fixed and reruns the ingest.",
     )
-    @never_crash(table, "contract")
     def _contract(
         context: dg.AssetCheckExecutionContext,
         config: ContractConfig,
@@ -103,7 +87,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
                 metadata["warning"] = f"unknown column(s) dropped at ingestion: {extras}"
                 metadata["extra_columns_dropped"] = list(extras)
                 description += f" (WARN: unknown column(s) {extras} were dropped)"
-        return _result(report.passed, description, metadata)
+        return error_result(report.passed, description, metadata)
 
     return _contract
 
@@ -111,18 +95,13 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
 def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
     key = table_spec(table).key
 
-    @dg.asset_check(
-        asset=raw_key(table),
-        name="unique_key",
-        blocking=True,
-        partitions_def=snapshot_partitions,
-        description=check_description(
-            f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
-            "records are duplicated, so an applicant's history would be counted twice and "
-            "their PD overstated; the snapshot is held until the feed is deduplicated.",
-        ),
+    @raw_check(
+        table,
+        "unique_key",
+        f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
+        "records are duplicated, so an applicant's history would be counted twice and their "
+        "PD overstated; the snapshot is held until the feed is deduplicated.",
     )
-    @never_crash(table, "unique_key")
     def _unique(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
@@ -138,7 +117,7 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         }
         if not report.passed:
             metadata["examples"] = dg.MetadataValue.json(report.examples)
-        return _result(report.passed, report.describe(), metadata)
+        return error_result(report.passed, report.describe(), metadata)
 
     return _unique
 
@@ -147,21 +126,16 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
     spec = table_spec(table)
     parent_tables = sorted({t for p in spec.parents.values() for t in PARENT_TABLES[p]})
 
-    @dg.asset_check(
-        asset=raw_key(table),
-        name="key_integrity",
-        blocking=True,
-        partitions_def=snapshot_partitions,
+    @raw_check(
+        table,
+        "key_integrity",
+        f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their parent "
+        "tables, up to a configurable orphan ratio.",
+        "history rows point at applicants or credits the feed does not contain: part of the "
+        "credit history is lost or mislinked, so scores would ignore it; the snapshot is held "
+        "until the extract is complete.",
         additional_deps=[raw_key(t) for t in parent_tables],
-        description=check_description(
-            f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their "
-            "parent tables, up to a configurable orphan ratio.",
-            "history rows point at applicants or credits the feed does not contain: part of "
-            "the credit history is lost or mislinked, so scores would ignore it; the snapshot "
-            "is held until the extract is complete.",
-        ),
     )
-    @never_crash(table, "key_integrity")
     def _integrity(
         context: dg.AssetCheckExecutionContext,
         config: KeyIntegrityConfig,
@@ -198,25 +172,20 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
             ),
         }
         failing = [r for r in reports if not r.passed] or reports
-        return _result(passed, "; ".join(r.describe() for r in failing), metadata)
+        return error_result(passed, "; ".join(r.describe() for r in failing), metadata)
 
     return _integrity
 
 
 def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_key(table),
-        name="row_count",
-        blocking=True,
-        partitions_def=snapshot_partitions,
-        description=check_description(
-            f"{raw_path(table)} has at least one row (a snapshot without applicants is a "
-            "broken delivery).",
-            "the delivery is empty or truncated: there is nobody to train on or score, and "
-            "no decision for this snapshot can be made until the feed is re-delivered.",
-        ),
+    @raw_check(
+        table,
+        "row_count",
+        f"{raw_path(table)} has at least one row (a snapshot without applicants is a broken "
+        "delivery).",
+        "the delivery is empty or truncated: there is nobody to train on or score, and no "
+        "decision for this snapshot can be made until the feed is re-delivered.",
     )
-    @never_crash(table, "row_count")
     def _rows(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
@@ -229,7 +198,7 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
             if count
             else f"{raw_path(table)} has no rows: the snapshot's {table_spec(table).file} is empty"
         )
-        return _result(count > 0, description, {"table": f"{raw_path(table)}", "rows": count})
+        return error_result(count > 0, description, {"table": f"{raw_path(table)}", "rows": count})
 
     return _rows
 

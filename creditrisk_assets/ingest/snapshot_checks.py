@@ -13,7 +13,7 @@
 # No `from __future__ import annotations`: Dagster reads the context and resource annotations.
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dagster as dg
@@ -58,21 +58,53 @@ def never_crash(table: str, name: str) -> Callable[[Callable[..., Any]], Callabl
     return decorate
 
 
-def build_id_overlap_check() -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_key(TEST),
-        name="id_overlap",
-        blocking=True,
-        partitions_def=snapshot_partitions,
-        additional_deps=[raw_key(TRAIN)],
-        description=check_description(
-            f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants "
-            "to score and the labelled ones must be different people.",
-            "applicants awaiting a decision are also in the labelled history: the feed mixed "
-            "populations, and test metrics and scores would be contaminated; held until fixed.",
-        ),
+def raw_check(
+    table: str,
+    name: str,
+    checks: str,
+    harm: str,
+    *,
+    blocking: bool = True,
+    additional_deps: Sequence[dg.AssetKey] = (),
+) -> Callable[[Callable[..., Any]], dg.AssetChecksDefinition]:
+    """The declaration every raw check shares: check ``name`` of ``raw/<table>``, per snapshot,
+    blocking unless said otherwise, described by what it ``checks`` and the business ``harm``
+    of a failure (``check_description``), evaluated under ``never_crash``."""
+
+    def declare(fn: Callable[..., Any]) -> dg.AssetChecksDefinition:
+        return dg.asset_check(
+            asset=raw_key(table),
+            name=name,
+            blocking=blocking,
+            partitions_def=snapshot_partitions,
+            additional_deps=list(additional_deps) or None,
+            description=check_description(checks, harm),
+        )(never_crash(table, name)(fn))
+
+    return declare
+
+
+def error_result(passed: bool, description: str, metadata: dict[str, Any]) -> dg.AssetCheckResult:
+    """A blocking check's verdict: ERROR severity, the description kept short (details in
+    ``metadata``)."""
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=shorten(description),
+        metadata=metadata,
     )
-    @never_crash(TEST, "id_overlap")
+
+
+def build_id_overlap_check() -> dg.AssetChecksDefinition:
+    @raw_check(
+        TEST,
+        "id_overlap",
+        f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants to score and "
+        "the labelled ones must be different people.",
+        "applicants awaiting a decision are also in the labelled history: the feed mixed "
+        "populations, and test metrics and scores would be contaminated; held until fixed.",
+        additional_deps=[raw_key(TRAIN)],
+    )
     def _id_overlap(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:
@@ -86,11 +118,10 @@ def build_id_overlap_check() -> dg.AssetChecksDefinition:
                 lake.local_path(raw_path(TRAIN), snapshot),
                 APPLICANT_ID,
             )
-        return dg.AssetCheckResult(
-            passed=report.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=shorten(report.describe()),
-            metadata={
+        return error_result(
+            report.passed,
+            report.describe(),
+            {
                 "table": f"raw/{TEST}",
                 "overlapping_ids": report.overlapping_keys,
                 "example_ids": dg.MetadataValue.json(report.examples),
@@ -107,19 +138,15 @@ def previous_snapshot(instance: dg.DagsterInstance, table: str, snapshot: str) -
 
 
 def build_profile_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_key(table),
-        name="profile",
+    @raw_check(
+        table,
+        "profile",
+        f"Quantiles of each numeric column of raw/{table} against the previous snapshot's; "
+        "warns on implausible jumps (e.g. two amount columns swapped).",
+        "a column probably changed meaning or units at the source (a warning: the run goes "
+        "on); the data team should confirm it before the snapshot's scores are used.",
         blocking=False,
-        partitions_def=snapshot_partitions,
-        description=check_description(
-            f"Quantiles of each numeric column of raw/{table} against the previous "
-            "snapshot's; warns on implausible jumps (e.g. two amount columns swapped).",
-            "a column probably changed meaning or units at the source (a warning: the run "
-            "goes on); the data team should confirm it before the snapshot's scores are used.",
-        ),
     )
-    @never_crash(table, "profile")
     def _profile(
         context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
     ) -> dg.AssetCheckResult:

@@ -5,7 +5,9 @@ A PD is a forecast; only the applicant's later outcome says whether it was right
 decision log holds what the platform decided for them then (batch scores and the API, with the
 model version, PD and grade). Joined in DuckDB (``sql/backtest_matured_decisions.sql``), each
 deciding model version is scored on its own decisions, with the statistics a validator signs
-off on (:mod:`creditrisk_assets.risk.statistics`, the ECB's reporting instructions):
+off on (:mod:`creditrisk_assets.risk.statistics`, the ECB's reporting instructions). Where the
+API logs to PostgreSQL (production profile) its decisions are read from there and joined the
+same way (``decisions.catalog``: one ``decision_log`` view over both stores):
 
 * discrimination: AUC and Gini with 95% DeLong confidence intervals;
 * the ECB current-vs-initial AUC test against the version's development AUC (its registered
@@ -28,6 +30,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from creditrisk_assets.decisions.catalog import create_decision_log_view
 from creditrisk_assets.resources.warehouse import Warehouse
@@ -51,12 +54,17 @@ class BacktestThresholds:
 
 
 def matured_decisions(
-    con: duckdb.DuckDBPyConnection, lake_root: str, train_path: str, snapshot: str
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    train_path: str,
+    snapshot: str,
+    postgres_rows: pa.Table | None = None,
 ) -> pd.DataFrame:
     """Earlier decisions (one per model version and applicant) joined to this snapshot's
     outcomes: model_name, model_version, applicant_id, decision_id, decided_at, channel,
-    training_snapshot, pd, grade, target, decisions."""
-    create_decision_log_view(con, lake_root)
+    training_snapshot, pd, grade, target, decisions. ``postgres_rows``: the API's decisions
+    when it logs to PostgreSQL (``decisions.catalog.postgres_decisions``), beside the lake's."""
+    create_decision_log_view(con, lake_root, postgres_rows)
     con.read_parquet(train_path).select("SK_ID_CURR, TARGET").create_view("outcomes")
     rel = Warehouse.run_sql_file(con, "backtest_matured_decisions", {"snapshot": snapshot})
     assert rel is not None  # the file ends in a SELECT

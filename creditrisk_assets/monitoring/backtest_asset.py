@@ -1,10 +1,12 @@
 """``monitoring/backtest``: each snapshot's matured outcomes against the decisions made earlier.
 
-Per snapshot, every earlier decision in the log (batch scores and the API) whose applicant now
-has an outcome in the snapshot's ``raw/application_train`` is scored, per deciding model version
-(:mod:`.backtest`). The report is JSON beside the partition; the headline version's numbers are
-metadata (so they chart over snapshots in the UI) and ``failed_versions`` names the versions that
-failed, which ``retrain_sensor`` reads: a failed backtest of the champion is a retrain rule.
+Per snapshot, every earlier decision in the log (batch scores and the API: the lake's Parquet
+log, and the API's PostgreSQL table when ``CREDITRISK_API_DECISION_LOG_SINK=postgres``) whose
+applicant now has an outcome in the snapshot's ``raw/application_train`` is scored, per
+deciding model version (:mod:`.backtest`). The report is JSON beside the partition; the
+headline version's numbers are metadata (so they chart over snapshots in the UI) and
+``failed_versions`` names the versions that failed, which ``retrain_sensor`` reads: a failed
+backtest of the champion is a retrain rule.
 
 It depends on the raw table only, not on the features: the outcomes are all it needs from the
 snapshot, so it runs as soon as the raw tables pass their checks. With no matured decision (a
@@ -17,8 +19,10 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
 from creditrisk_assets.conditions import on_new_data_ignoring
+from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import BACKTEST, DECISION_LOG, group_of, lake_path, raw_key, raw_path
 from creditrisk_assets.modeling.registry import ModelRegistry
@@ -124,8 +128,10 @@ def backtest(
     thresholds = BacktestThresholds(config.auc_alpha, config.grade_alpha)
     train_path = lake.local_path(raw_path(OUTCOMES), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
+    dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
+    api_rows = None if dsn is None else postgres_decisions(dsn, training_before=partition)
     with warehouse.session() as con:
-        matched = matured_decisions(con, log_root, train_path, partition)
+        matched = matured_decisions(con, log_root, train_path, partition, api_rows)
     pairs = matched[["model_name", "model_version"]].drop_duplicates().itertuples(index=False)
     dev = {str(v): development_auc(registry, str(n), str(v)) for n, v in pairs}
     report = backtest_report(partition, matched, dev, load_scale(), thresholds)

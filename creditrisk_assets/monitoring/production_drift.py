@@ -2,7 +2,8 @@
 
 The drift report compares a snapshot's whole feature store with the champion's training rows;
 this compares what production *saw*: the applicants the champion decided (the decision log,
-batch and API), with the PDs it returned. Three views, all over SQL relations:
+batch and API; the API's PostgreSQL table too when it logs there), with the PDs it returned.
+Three views, all over SQL relations:
 
 * **PSI** of the score (the PD) and of every model feature, with ``sql/drift_psi.sql`` (the
   drift report's binning: reference deciles plus a missing bin). The reference is the
@@ -33,6 +34,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from creditrisk_assets.decisions.catalog import create_decision_log_view
 from creditrisk_assets.resources.warehouse import Warehouse
@@ -61,8 +63,13 @@ class PsiBands:
         return WATCH if psi >= self.watch else STABLE
 
 
-def _where(con: duckdb.DuckDBPyConnection, lake_root: str, feature_store: str | None) -> None:
-    create_decision_log_view(con, lake_root)
+def _where(
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    feature_store: str | None,
+    postgres_rows: pa.Table | None,
+) -> None:
+    create_decision_log_view(con, lake_root, postgres_rows)
     if feature_store is not None:
         con.read_parquet(str(feature_store)).create_view("feature_store")
 
@@ -74,9 +81,11 @@ def write_population(
     model_name: str,
     version: str,
     out: Path,
+    postgres_rows: pa.Table | None = None,
 ) -> int:
-    """Write the snapshot's population the champion decided to ``out`` (Parquet); its rows."""
-    _where(con, lake_root, feature_store)
+    """Write the snapshot's population the champion decided to ``out`` (Parquet); its rows.
+    ``postgres_rows``: the API's decisions when it logs to PostgreSQL (all functions here)."""
+    _where(con, lake_root, feature_store, postgres_rows)
     params = {"model_name": model_name, "model_version": str(version)}
     rel = Warehouse.run_sql_file(con, "production_drift_population", params)
     assert rel is not None
@@ -85,10 +94,15 @@ def write_population(
 
 
 def write_log_scores(
-    con: duckdb.DuckDBPyConnection, lake_root: str, model_name: str, version: str, out: Path
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    model_name: str,
+    version: str,
+    out: Path,
+    postgres_rows: pa.Table | None = None,
 ) -> int:
     """Write every PD the version returned (the whole log) to ``out``; its rows."""
-    _where(con, lake_root, None)
+    _where(con, lake_root, None, postgres_rows)
     params = {"model_name": model_name, "model_version": str(version)}
     rel = Warehouse.run_sql_file(con, "production_drift_log_scores", params)
     assert rel is not None
@@ -97,10 +111,15 @@ def write_log_scores(
 
 
 def migration_rows(
-    con: duckdb.DuckDBPyConnection, lake_root: str, feature_store: str, name: str, version: str
+    con: duckdb.DuckDBPyConnection,
+    lake_root: str,
+    feature_store: str,
+    name: str,
+    version: str,
+    postgres_rows: pa.Table | None = None,
 ) -> pd.DataFrame:
     """(from_grade, to_grade, n) of the applicants another version also decided."""
-    _where(con, lake_root, feature_store)
+    _where(con, lake_root, feature_store, postgres_rows)
     params = {"model_name": name, "model_version": str(version)}
     rel = Warehouse.run_sql_file(con, "production_drift_migration", params)
     assert rel is not None

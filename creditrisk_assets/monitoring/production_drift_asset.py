@@ -21,6 +21,7 @@ from pydantic import Field
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
 from creditrisk_assets.conditions import on_new_data_ignoring
+from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     BATCH_SCORES,
@@ -85,12 +86,14 @@ def _measure(
     base = {"champion_version": version, "reference_partition": info.partition}
     store = lake.local_path(lake_path(FEATURE_STORE), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
+    dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
+    api = None if dsn is None else postgres_decisions(dsn)
     with tempfile.TemporaryDirectory(dir=settings.state_dir()) as tmp:
         ref_path, cur_path, log_path = (Path(tmp) / f"{n}.parquet" for n in ("ref", "cur", "log"))
         with warehouse.session() as con:
-            rows = write_population(con, log_root, store, info.name, version, cur_path)
-            logged = write_log_scores(con, log_root, info.name, version, log_path)
-            moves = migration_rows(con, log_root, store, info.name, version)
+            rows = write_population(con, log_root, store, info.name, version, cur_path, api)
+            logged = write_log_scores(con, log_root, info.name, version, log_path, api)
+            moves = migration_rows(con, log_root, store, info.name, version, api)
         if rows == 0:
             return {
                 **base,

@@ -75,3 +75,30 @@ def pg_table() -> Iterator[tuple[str, str]]:
             con.commit()
         finally:
             con.close()
+
+
+@pytest.fixture
+def pg_schema_dsn() -> Iterator[str]:
+    """A DSN of the ``test`` database whose search path is a fresh schema, dropped afterwards:
+    the unqualified ``decision_log`` table the API's sink and the readers use lands there."""
+    if not _postgres_up():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    import psycopg2
+    from psycopg2 import sql
+
+    schema = f"decisions_{uuid.uuid4().hex[:12]}"
+
+    def admin(statement: str) -> None:
+        con = psycopg2.connect(PG_DSN)
+        try:
+            with con.cursor() as cur:
+                cur.execute(sql.SQL(statement).format(sql.Identifier(schema)))
+            con.commit()
+        finally:
+            con.close()
+
+    admin("CREATE SCHEMA {}")
+    try:
+        yield f"{PG_DSN} options='-csearch_path={schema}'"
+    finally:
+        admin("DROP SCHEMA IF EXISTS {} CASCADE")

@@ -1,6 +1,7 @@
 -- The decision log view before the first decision is written (read_parquet refuses an empty
--- glob): the same columns, no rows, so queries on the catalog work from day one.
-CREATE OR REPLACE VIEW decision_log AS
+-- glob): the same columns, no rows, so queries on the catalog work from day one. {view} as in
+-- decision_log_view.sql.
+CREATE OR REPLACE VIEW {view} AS
 SELECT
     CAST(NULL AS VARCHAR) AS decision_id,
     CAST(NULL AS TIMESTAMPTZ) AS decided_at,

@@ -47,9 +47,12 @@ def numeric_profile(con: duckdb.DuckDBPyConnection, table: str, path: str | Path
     ).create_view("profile_wide")
     result = Warehouse.run_sql_file(con, "contract_profile")
     assert result is not None
-    return {
+    row = result.fetchall()[0]
+    counts, quantiles = row[: len(columns)], row[len(columns) :]
+    return {  # columns with no finite value have no profile (nothing to compare)
         name: {"rows": float(rows), **dict(zip(QUANTILES, map(float, qs), strict=True))}
-        for name, rows, qs in result.fetchall()
+        for name, rows, qs in sorted(zip(columns, counts, quantiles, strict=True))
+        if rows
     }
 
 

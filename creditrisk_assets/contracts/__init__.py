@@ -1,7 +1,8 @@
 """Raw-table contracts: a pandera schema per table plus the key checks that span rows.
 
 - ``raw_schema(table)``: the pandera ``DataFrameSchema`` of ``raw/<table>``.
-- ``validate_parquet(con, table, path)``: that schema run over a Parquet file in chunks.
+- ``validate_parquet_sql(con, table, path)``: that schema's checks in one DuckDB scan of a
+  Parquet file (the default); ``validate_parquet``: the schema itself over streamed chunks.
 - ``duplicate_keys`` / ``orphan_keys`` / ``overlapping_keys``: primary-key uniqueness, key
   integrity and train/test disjointness in DuckDB SQL.
 - ``table_contract(table)``: the column contracts both paths apply (ingestion via pandera, the
@@ -21,6 +22,7 @@ from creditrisk_assets.contracts.keys import (
 from creditrisk_assets.contracts.profile import numeric_profile, profile_jumps
 from creditrisk_assets.contracts.records import record_violations
 from creditrisk_assets.contracts.schemas import raw_schema, raw_schemas
+from creditrisk_assets.contracts.sql_contract import validate_parquet_sql
 from creditrisk_assets.contracts.validate import (
     DEFAULT_CHUNK_CELLS,
     ContractReport,
@@ -44,4 +46,5 @@ __all__ = [
     "record_violations",
     "table_contract",
     "validate_parquet",
+    "validate_parquet_sql",
 ]

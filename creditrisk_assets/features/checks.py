@@ -99,6 +99,21 @@ def contract_violations(
     return problems
 
 
+MEASURES = ("non_null", "infinite", "nan")
+
+
+def column_measures(con, names: list[str]) -> dict[str, dict[str, int]]:
+    """{measure: {feature column: count}} for ``MEASURES``, from one scan of the store."""
+    features = [n for n in names if n not in (ID_COLUMN, TARGET_COLUMN)]
+    rel = Warehouse.run_sql_file(con, "features_check_columns")
+    row = rel.fetchall()[0]
+    width = len(features)
+    return {
+        measure: dict(zip(features, row[i * width : (i + 1) * width], strict=True))
+        for i, measure in enumerate(MEASURES)
+    }
+
+
 @dg.asset_check(
     asset=FEATURE_STORE,
     partitions_def=snapshot_partitions,
@@ -122,11 +137,7 @@ def feature_store_contract(
         columns = [(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
         ids_rel = Warehouse.run_sql_file(con, "features_check_ids")
         ids = dict(zip(ids_rel.columns, ids_rel.fetchall()[0], strict=True))
-        measures = Warehouse.run_sql_file(con, "features_check_columns")
-        per_column = {
-            row[0]: dict(zip(measures.columns[1:], row[1:], strict=True))
-            for row in measures.fetchall()
-        }
+        per_column = column_measures(con, [n for n, _ in columns])
         empty_tables = {
             t
             for t in HISTORY_TABLES

@@ -9,13 +9,14 @@ metadata), because the lake's schema is unaffected by them.
 
 # No `from __future__ import annotations`: Dagster reads the context, config and resource types.
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
 from creditrisk_assets.contracts.keys import PARENT_TABLES
+from creditrisk_assets.contracts.sql_contract import validate_parquet_sql
 from creditrisk_assets.contracts.validate import validate_parquet
 from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR
 from creditrisk_assets.ingest.snapshot_checks import (
@@ -38,10 +39,16 @@ warnings.filterwarnings(
 
 
 class ContractConfig(dg.Config):
+    engine: Literal["duckdb", "pandera"] = Field(
+        default="duckdb",
+        description="duckdb: the contract's checks generated from the pandera schema and run "
+        "as one DuckDB scan of the Parquet (issue 20: ~10x faster at full scale); pandera: the "
+        "schema itself over chunks streamed into pandas (the reference; same report).",
+    )
     chunk_cells: int = Field(
         default=DEFAULT_CHUNK_CELLS,
-        description="Values (rows x columns) per chunk streamed from Parquet into pandera; "
-        "bounds the check's memory whatever the table size.",
+        description="engine=pandera: values (rows x columns) per chunk streamed from Parquet "
+        "into pandera; bounds the check's memory whatever the table size.",
     )
 
 
@@ -58,7 +65,7 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         table,
         "contract",
         f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, ranges, "
-        "sentinels), validated in chunks streamed from the Parquet.",
+        "sentinels), evaluated in one DuckDB scan of the Parquet.",
         "the lender's feed delivered values the models were never built for (a new category, "
         "an impossible amount); nothing is trained or scored on this snapshot until the data "
         "team has the source fixed and reruns the ingest.",
@@ -72,7 +79,10 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         snapshot = context.partition_key
         path = lake.local_path(raw_path(table), snapshot)
         with warehouse.session() as con:
-            report = validate_parquet(con, table, path, config.chunk_cells)
+            if config.engine == "pandera":
+                report = validate_parquet(con, table, path, config.chunk_cells)
+            else:
+                report = validate_parquet_sql(con, table, path)
         metadata: dict[str, Any] = {
             "table": f"{raw_path(table)}",
             "rows_validated": report.rows,

@@ -121,6 +121,9 @@ def test_split_is_labelled_disjoint_and_hash_stable(built, store_frame: pd.DataF
     assert all(split_bucket(i) >= 2000 for i in train["SK_ID_CURR"])
     assert 0.12 < len(test) / len(labelled) < 0.28
     assert list(train.columns) == list(store_frame.columns)
+    # each side is a projection of the sorted store: still sorted by id, without a re-sort
+    assert train["SK_ID_CURR"].is_monotonic_increasing
+    assert test["SK_ID_CURR"].is_monotonic_increasing
 
 
 def test_rebuild_is_deterministic(built, store_frame: pd.DataFrame, tmp_path) -> None:

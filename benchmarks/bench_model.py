@@ -118,7 +118,7 @@ def evaluate_options(lake, work_label: str, resampling: bool) -> dict:
     from creditrisk_assets.features.spec import FeatureSpec
     from creditrisk_assets.keys import FEATURES_TEST, FEATURES_TRAIN
     from creditrisk_assets.modeling import metrics as m
-    from creditrisk_assets.modeling.assets import load_spec, read_features
+    from creditrisk_assets.modeling.stored import load_spec, read_features
     from creditrisk_assets.modeling.training import TrainParams, train_model
 
     spec = load_spec(lake, SNAPSHOT)

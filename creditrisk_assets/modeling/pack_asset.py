@@ -34,16 +34,16 @@ from creditrisk_assets.keys import (
     lake_path,
 )
 from creditrisk_assets.modeling import pack_sections as sections
-from creditrisk_assets.modeling.assets import (
+from creditrisk_assets.modeling.checks import RAW_APPLICATIONS, fairness_groups
+from creditrisk_assets.modeling.config import ModelChecksConfig
+from creditrisk_assets.modeling.prediction import PD_COLUMN
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.modeling.stored import (
     CANDIDATE_FILE,
     METRICS_FILE,
     load_candidate,
     read_features,
 )
-from creditrisk_assets.modeling.checks import RAW_APPLICATIONS, fairness_groups
-from creditrisk_assets.modeling.config import ModelChecksConfig
-from creditrisk_assets.modeling.prediction import PD_COLUMN
-from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk import statistics as rs

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.modeling import defs as modeling_defs
-from creditrisk_assets.modeling.assets import CANDIDATE_FILE
 from creditrisk_assets.modeling.registry import ModelRegistry
+from creditrisk_assets.modeling.stored import CANDIDATE_FILE
 from creditrisk_assets.partitions import register_snapshot
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.master_scale import load_scale

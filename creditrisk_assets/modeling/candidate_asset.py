@@ -15,6 +15,7 @@ import dagster as dg
 from creditrisk_assets.catalog_metadata import MODEL_KINDS, owners_for
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import CANDIDATE, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
+from creditrisk_assets.modeling.challenger import log_challenger
 from creditrisk_assets.modeling.config import CandidateConfig
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.stored import (
@@ -65,6 +66,8 @@ def candidate(
     ):
         run.log_params(config.model_dump())
         result = train_model(frame, spec, params, partition=partition)
+        # which way the tree count was chosen (CV on small data, early stopping on large)
+        run.set_tags({"rounds_by": result.rounds_by})
         fit_metrics = {
             **result.validation,
             "best_iteration": result.best_iteration,
@@ -73,6 +76,12 @@ def candidate(
             "logit_offset": result.model.meta.logit_offset,
         }
         run.log_metrics(fit_metrics)
+        if config.challenger:
+            fit_metrics.update(
+                log_challenger(
+                    run, Path(tmp), lake, partition, frame, spec, config.scorecard_params()
+                )
+            )
         model_dir = Path(tmp) / "model"
         checksum = result.model.save(model_dir)
         gain = result.model.booster.get_score(importance_type="total_gain")
@@ -82,7 +91,12 @@ def candidate(
             run,
             model_dir,
             checksum,
-            tags={**tags, "pd_cutoff": params.pd_cutoff, "resampling": params.resampling},
+            tags={
+                **tags,
+                "pd_cutoff": params.pd_cutoff,
+                "resampling": params.resampling,
+                "rounds_by": result.rounds_by,
+            },
         )
         pointer = {
             "version": info.version,
@@ -101,6 +115,8 @@ def candidate(
             "checksum": checksum,
             "data_fingerprint": fingerprint,
             "rows": result.rows,
+            "rounds_by": result.rounds_by,
+            "monotone_constraints": len(spec.monotone_constraints) if params.monotone else 0,
             **{k: float(v) for k, v in fit_metrics.items()},
             "top_features_by_gain": ", ".join(top),
         }

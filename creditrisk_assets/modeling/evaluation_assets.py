@@ -34,6 +34,7 @@ from creditrisk_assets.keys import (
     lake_path,
 )
 from creditrisk_assets.modeling import metrics as m
+from creditrisk_assets.modeling.challenger import evaluate_challenger
 from creditrisk_assets.modeling.inline_plots import evaluation_curves, gallery_markdown
 from creditrisk_assets.modeling.plots import evaluation_plots
 from creditrisk_assets.modeling.prediction import (
@@ -56,6 +57,8 @@ from creditrisk_assets.risk.master_scale import load_scale
 
 GROUP = group_of(CANDIDATE)
 REASON_CODES = 4
+#: The challenger's figures logged to MLflow, tagged on the version and shown as metadata.
+CHALLENGER_FIGURES = ("scorecard_auc", "scorecard_gini", "gini_gap")
 
 
 def _evaluate(
@@ -68,9 +71,11 @@ def _evaluate(
     y: np.ndarray,
     p: np.ndarray,
     validation: dict[str, Any] | None = None,
+    challenger: dict[str, Any] | None = None,
 ) -> dg.MaterializeResult:
     """Metrics + plots for one split: lake JSON, MLflow run, version tags, Dagster metadata.
-    ``validation`` (``metrics.grade_validation``) is stored under that key and summarised."""
+    ``validation`` (``metrics.grade_validation``) is stored under that key and summarised;
+    ``challenger`` (``challenger.evaluate_challenger``) likewise."""
     partition = context.partition_key
     cutoff = model.policy.cutoff
     values = m.all_metrics(y, p, cutoff)
@@ -88,11 +93,22 @@ def _evaluate(
     stored: dict[str, Any] = {**values, "model_version": model.version}
     if validation is not None:
         stored["validation"] = validation
+    if challenger is not None:
+        stored["challenger"] = challenger
+        figures = {f"{split}_{k}": challenger[k] for k in CHALLENGER_FIGURES}
+        registry.log_to_run(run_id, metrics=figures)
+        registry.set_version_tags(
+            model.version or pointer["version"],
+            {f"metric.{k}": round(v, 6) for k, v in figures.items()},
+        )
     lake.write_json(lake_path(key), partition, METRICS_FILE, stored)
     metadata: dict[str, Any] = {k: float(v) for k, v in values.items()}
     metadata["model_version"] = model.version
     if validation is not None:
         metadata.update(validation_metadata(validation))
+    if challenger is not None:
+        metadata.update({k: float(challenger[k]) for k in CHALLENGER_FIGURES})
+        metadata["scorecard_characteristics"] = challenger["characteristics"]
     # Curves small enough for the UI to draw in the metadata table; the full plots one click
     # away; both inline, so the page needs no file of the server (MLflow keeps the PNGs too).
     for name, text in evaluation_curves(y, p, split).items():
@@ -167,12 +183,13 @@ def test_predictions(
 @dg.asset(
     key=TEST_METRICS,
     partitions_def=snapshot_partitions,
-    deps=[TEST_PREDICTIONS],
+    deps=[TEST_PREDICTIONS, FEATURES_TEST],
     group_name=GROUP,
     kinds=set(MODEL_KINDS),
     owners=owners_for(TEST_METRICS),
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
-    "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs.",
+    "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs; "
+    "the scorecard challenger's Gini and its gap to the candidate.",
 )
 @gated
 def test_metrics(
@@ -182,11 +199,15 @@ def test_metrics(
     model = load_candidate(lake, registry, partition)
     preds = pd.read_parquet(
         lake.local_path(lake_path(TEST_PREDICTIONS), partition),
-        columns=["TARGET", PD_COLUMN, GRADE_COLUMN],
+        columns=[model.spec.id_column, "TARGET", PD_COLUMN, GRADE_COLUMN],
     )
     y, p = preds["TARGET"].to_numpy(), preds[PD_COLUMN].to_numpy()
     validation = m.grade_validation(y, p, preds[GRADE_COLUMN].to_numpy(), load_scale())
-    return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p, validation)
+    ids = preds[model.spec.id_column].to_numpy()
+    challenger = evaluate_challenger(lake, partition, y, p, ids)
+    return _evaluate(
+        context, registry, lake, TEST_METRICS, "test", model, y, p, validation, challenger
+    )
 
 
 def validation_metadata(validation: dict[str, Any]) -> dict[str, Any]:

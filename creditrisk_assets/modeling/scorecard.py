@@ -95,7 +95,9 @@ def _bin_table(name: str, kind: str, x: np.ndarray, y: np.ndarray, p: ScorecardP
         else:
             entry["categories"] = [float(c) for c in ob.splits[i]]
         bins.append(entry)
-    miss = table[table["Bin"] == "Missing"].iloc[0]
+    miss = table.iloc[n_regular + 1]  # regular bins, then Special, then Missing
+    if str(miss["Bin"]) != "Missing":
+        raise RuntimeError(f"{name}: unexpected optbinning table layout (no Missing row)")
     return {
         "feature": name,
         "kind": kind,

@@ -4,6 +4,10 @@ The run is opened by the asset itself and always ended (FINISHED or FAILED), wha
 the step: job, sensor, UI or CLI. A step killed outright ends nothing, so each candidate step
 first sweeps what dead ones left (``recovery/sweep.py``). The registered version is the source
 of truth for what was trained; the lake partition holds the pointer ``stored.py`` reads.
+
+The run records how the tree count was chosen (tag ``rounds_by``: ``cv`` on a small train
+split, ``early_stopping`` on a large one, ``training.py``) and carries the scorecard challenger
+fitted on the same rows (``challenger.py``).
 """
 
 import json

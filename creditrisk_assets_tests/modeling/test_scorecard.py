@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -109,3 +110,21 @@ def test_information_value_ranks_signal_over_noise() -> None:
     y = (rng.random(5000) < 1 / (1 + np.exp(-(-2 + 1.5 * x)))).astype(float)
     x[:200] = np.nan
     assert information_value(x, y, False) > 0.3 > 0.02 > information_value(noise, y, False)
+
+
+def test_categories_are_grouped_and_missing_has_its_bin() -> None:
+    rng = np.random.default_rng(3)
+    n = 4000
+    code = rng.integers(0, 12, size=n).astype(float)  # more codes than the 8 bins allowed
+    risky = np.isin(code, [1, 4, 6])
+    y = (rng.random(n) < np.where(risky, 0.3, 0.05)).astype(int)
+    code[rng.random(n) < 0.05] = np.nan
+    frame = pd.DataFrame({"SK_ID_CURR": np.arange(n), "TARGET": y, "region": code})
+    spec = FeatureSpec(features=(Feature("region", "categorical", "application", "code"),))
+    card = fit_scorecard(frame, spec, ScorecardParams(), y)
+    region = card.table["characteristics"][0]
+    assert any(len(b["categories"]) > 1 for b in region["bins"])  # codes of equal risk merged
+    assert region["missing"]["count"] == int(np.isnan(code).sum())
+    pd_by_code = pd.Series(card.predict_pd(frame)).groupby(np.nan_to_num(code, nan=-1)).mean()
+    safe = [c for c in range(12) if c not in (1, 4, 6)]
+    assert pd_by_code[[1.0, 4.0, 6.0]].min() > pd_by_code[safe].max()

@@ -105,6 +105,10 @@ class CandidateConfig(dg.Config):
     scorecard_min_iv: float = Field(
         default=0.02, description="Scorecard: a characteristic needs at least this IV."
     )
+    scorecard_max_rows: int = Field(
+        default=100_000,
+        description="Scorecard: fitted on a stratified sample of at most this many train rows.",
+    )
 
     def params(self) -> TrainParams:
         values = self.model_dump()
@@ -117,6 +121,8 @@ class CandidateConfig(dg.Config):
             base_odds=self.scorecard_base_odds,
             max_characteristics=self.scorecard_max_characteristics,
             min_iv=self.scorecard_min_iv,
+            max_rows=self.scorecard_max_rows,
+            seed=self.seed,
         )
 
 

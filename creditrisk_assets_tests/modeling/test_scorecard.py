@@ -128,3 +128,11 @@ def test_categories_are_grouped_and_missing_has_its_bin() -> None:
     pd_by_code = pd.Series(card.predict_pd(frame)).groupby(np.nan_to_num(code, nan=-1)).mean()
     safe = [c for c in range(12) if c not in (1, 4, 6)]
     assert pd_by_code[[1.0, 4.0, 6.0]].min() > pd_by_code[safe].max()
+
+
+def test_large_train_splits_fit_a_stratified_sample(fitted) -> None:
+    train, spec, card = fitted
+    assert card.table["fitted_rows"] == len(train)
+    small = fit_scorecard(train, spec, ScorecardParams(max_rows=1500), train["TARGET"].to_numpy())
+    assert small.table["fitted_rows"] == 1500
+    assert {"x_risk", "x_safe"} <= set(small.characteristics)

@@ -118,7 +118,7 @@ def evaluate_options(lake, work_label: str, resampling: bool) -> dict:
     from creditrisk_assets.features.spec import FeatureSpec
     from creditrisk_assets.keys import FEATURES_TEST, FEATURES_TRAIN
     from creditrisk_assets.modeling import metrics as m
-    from creditrisk_assets.modeling.assets import load_spec, read_features
+    from creditrisk_assets.modeling.stored import load_spec, read_features
     from creditrisk_assets.modeling.training import TrainParams, train_model
 
     spec = load_spec(lake, SNAPSHOT)
@@ -283,14 +283,14 @@ def main() -> None:
         write_section(section)
 
 
-def write_section(section: str) -> None:
-    """Replace (or append) only this benchmark's section of RESULTS.md."""
+def write_section(section: str, heading: str = HEADING) -> None:
+    """Replace (or append) only the section under ``heading`` of RESULTS.md."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start == -1:
         text = text.rstrip() + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
     RESULTS.write_text(text)
 

@@ -12,6 +12,7 @@ without its one-line description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
@@ -144,6 +145,28 @@ EXPLICIT = {
 }
 
 
+#: Directions credit practice fixes (pattern over the feature name -> +1 risk rises with the
+#: value, -1 falls; why). Only these are constrained: elsewhere (age, income, amounts) the
+#: relation is legitimately non-monotone or unknown, and the trees stay free.
+MONOTONE: tuple[tuple[str, int, str], ...] = (
+    (r"^(APP_)?EXT_SOURCE_(1|2|3|MEAN|PROD)$", -1, "external credit score"),
+    (r"_(SK_DPD|SK_DPD_DEF|DPD)_(MAX|MEAN|SUM)$", 1, "days past due"),
+    (r"_LATE_SHARE$", 1, "share of months or instalments past due"),
+    (r"_CREDIT_DAY_OVERDUE_(MAX|MEAN)$", 1, "days overdue on bureau credits"),
+    (r"_STATUS_2PLUS_SHARE_(MAX|MEAN)$", 1, "share of bureau months over 30 days past due"),
+    (r"_UTILISATION_(MAX|MEAN)$", 1, "card utilisation"),
+    (r"DEBT_CREDIT_RATIO(_MEAN)?$", 1, "bureau debt / credit (utilisation of bureau credit)"),
+)
+
+
+def monotone_direction(name: str) -> int:
+    """The direction ``MONOTONE`` declares for a feature column, 0 when none does."""
+    for pattern, direction, _ in MONOTONE:
+        if re.search(pattern, name):
+            return direction
+    return 0
+
+
 def categorical_columns() -> tuple[str, ...]:
     """Application string columns: fed to the model as integer category codes."""
     return tuple(c.name for c in table_spec("application_train").columns if c.dtype == "str")
@@ -214,7 +237,8 @@ def build_spec(
             undescribed.append(name)
             continue
         kind = "categorical" if name in categorical else "numeric"
-        feature = Feature(name=name, kind=kind, source=source, description=text)
+        direction = monotone_direction(name) if kind == "numeric" else 0
+        feature = Feature(name, kind, source, text, monotone=direction)
         (excluded if name in removed else features).append(feature)
     if undescribed:
         raise KeyError(

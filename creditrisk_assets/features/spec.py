@@ -8,6 +8,11 @@ the columns, in the order and of the kinds, it was trained on.
 attributes and features derived from them, see ``creditrisk_assets.risk.protected``): the store
 keeps them so the fairness checks can read them, the spec records them and the policy that
 excluded them, and nothing that feeds a model (``names``, ``xgboost_feature_types``) lists them.
+
+``monotone`` is the direction credit practice fixes for a feature (``features.catalog.MONOTONE``:
+a higher external score lowers risk, more days past due or a higher utilisation raise it): +1,
+PD may only rise with the value; -1, only fall; 0, free. The trainer enforces it, so a model
+cannot learn, from noise, that paying later is safer.
 """
 
 from __future__ import annotations
@@ -29,6 +34,21 @@ class Feature:
     kind: FeatureKind
     source: str  # raw table family the feature comes from, e.g. "bureau"
     description: str
+    monotone: int = 0  # +1 risk rises with the value, -1 falls, 0 free (numeric features only)
+
+    def __post_init__(self) -> None:
+        if self.monotone not in (-1, 0, 1):
+            raise ValueError(f"{self.name}: monotone must be -1, 0 or 1, not {self.monotone!r}")
+        if self.monotone and self.kind != "numeric":
+            raise ValueError(f"{self.name}: only a numeric feature can have a monotone direction")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain fields; ``monotone`` only when set, so a spec without directions keeps the
+        JSON, hence the hash, its models were registered with."""
+        out = asdict(self)
+        if not self.monotone:
+            del out["monotone"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,11 @@ class FeatureSpec:
         return [*self.names, *self.excluded_names]
 
     @property
+    def monotone_constraints(self) -> dict[str, int]:
+        """Declared directions by feature name (XGBoost's ``monotone_constraints``)."""
+        return {f.name: f.monotone for f in self.features if f.monotone}
+
+    @property
     def xgboost_feature_types(self) -> list[str]:
         """XGBoost's per-column types: 'q' numeric, 'c' categorical (integer codes)."""
         return ["c" if f.kind == "categorical" else "q" for f in self.features]
@@ -65,12 +90,12 @@ class FeatureSpec:
             "id_column": self.id_column,
             "target_column": self.target_column,
             "sql_files": list(self.sql_files),
-            "features": [asdict(f) for f in self.features],
+            "features": [f.to_dict() for f in self.features],
         }
         # Only when there are exclusions: a spec without any keeps the JSON, hence the hash,
         # that models registered before the protected-attribute policy were stored with.
         if self.excluded or self.exclusion_policy:
-            out["excluded"] = [asdict(f) for f in self.excluded]
+            out["excluded"] = [f.to_dict() for f in self.excluded]
             out["exclusion_policy"] = self.exclusion_policy
         return out
 

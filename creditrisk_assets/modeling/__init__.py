@@ -11,12 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from creditrisk_assets import keys
-from creditrisk_assets.modeling.assets import (
-    candidate,
-    test_metrics,
-    test_predictions,
-    train_metrics,
-)
+from creditrisk_assets.modeling.candidate_asset import candidate
 from creditrisk_assets.modeling.checks import (
     auc_floor,
     auc_gap,
@@ -24,6 +19,11 @@ from creditrisk_assets.modeling.checks import (
     fairness,
     grade_calibration,
     grade_monotonicity,
+)
+from creditrisk_assets.modeling.evaluation_assets import (
+    test_metrics,
+    test_predictions,
+    train_metrics,
 )
 from creditrisk_assets.modeling.pack_asset import validation_pack
 from creditrisk_assets.partitions import snapshot_partitions

@@ -15,9 +15,9 @@ import pandas as pd
 
 from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.keys import TEST_METRICS, TEST_PREDICTIONS, TRAIN_METRICS, lake_path, raw_key
-from creditrisk_assets.modeling.assets import METRICS_FILE
 from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
+from creditrisk_assets.modeling.stored import METRICS_FILE
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.statistics import monotonicity

@@ -6,12 +6,14 @@ synthetic snapshots and the real application sample (see ``benchmarks/RESULTS.md
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets.modeling.policy import default_cutoff
+from creditrisk_assets.modeling.scorecard import ScorecardParams
 from creditrisk_assets.modeling.training import TrainParams
 
 
@@ -35,7 +37,28 @@ class CandidateConfig(dg.Config):
     )
     validation_fraction: float = Field(
         default=0.15,
-        description="Stratified slice of the train split held out for early stopping.",
+        description="Stratified slice of the train split held out for early stopping (large "
+        "train splits only, see cv_below_rows).",
+    )
+    cv_below_rows: int = Field(
+        default=20_000,
+        description="Train splits with fewer rows choose the number of trees by stratified "
+        "k-fold cross-validation (then fit on every train row) instead of early stopping on a "
+        "validation slice, which holds too few defaults to stop at the right tree on small "
+        "data. 0 = always early stopping. The run's 'rounds_by' tag says which ran.",
+    )
+    cv_folds: int = Field(
+        default=5,
+        description="Folds of that cross-validation (fewer when the train split has fewer "
+        "defaults than folds).",
+    )
+    cv_repeats: int = Field(
+        default=1, description="Repeats of the k-fold split (reshuffled, seeded) averaged over."
+    )
+    monotone: bool = Field(
+        default=True,
+        description="Enforce the feature spec's declared monotone directions (external scores "
+        "lower risk; days past due and utilisation raise it; features.catalog.MONOTONE).",
     )
     resampling: Literal["none", "undersample", "smote"] = Field(
         default="none",
@@ -60,8 +83,47 @@ class CandidateConfig(dg.Config):
         "cores), else all cores.",
     )
 
+    challenger: bool = Field(
+        default=True,
+        description="Fit the WOE logistic scorecard challenger on the same train split and "
+        "report its Gini gap to the candidate (modeling/scorecard.py).",
+    )
+    scorecard_pdo: float = Field(
+        default=20.0, description="Scorecard: points to double the good:bad odds (PDO)."
+    )
+    scorecard_base_points: float = Field(
+        default=600.0, description="Scorecard: points at the base odds."
+    )
+    scorecard_base_odds: float = Field(
+        default=50.0, description="Scorecard: good:bad odds at the base points (50 = 50:1)."
+    )
+    scorecard_max_characteristics: int = Field(
+        default=12,
+        description="Scorecard: at most this many characteristics, the strongest by "
+        "information value.",
+    )
+    scorecard_min_iv: float = Field(
+        default=0.02, description="Scorecard: a characteristic needs at least this IV."
+    )
+    scorecard_max_rows: int = Field(
+        default=100_000,
+        description="Scorecard: fitted on a stratified sample of at most this many train rows.",
+    )
+
     def params(self) -> TrainParams:
-        return TrainParams(**self.model_dump())
+        values = self.model_dump()
+        return TrainParams(**{f.name: values[f.name] for f in fields(TrainParams)})
+
+    def scorecard_params(self) -> ScorecardParams:
+        return ScorecardParams(
+            pdo=self.scorecard_pdo,
+            base_points=self.scorecard_base_points,
+            base_odds=self.scorecard_base_odds,
+            max_characteristics=self.scorecard_max_characteristics,
+            min_iv=self.scorecard_min_iv,
+            max_rows=self.scorecard_max_rows,
+            seed=self.seed,
+        )
 
 
 class ModelChecksConfig(dg.Config):

@@ -34,16 +34,16 @@ from creditrisk_assets.keys import (
     lake_path,
 )
 from creditrisk_assets.modeling import pack_sections as sections
-from creditrisk_assets.modeling.assets import (
+from creditrisk_assets.modeling.checks import RAW_APPLICATIONS, fairness_groups
+from creditrisk_assets.modeling.config import ModelChecksConfig
+from creditrisk_assets.modeling.prediction import PD_COLUMN
+from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.modeling.stored import (
     CANDIDATE_FILE,
     METRICS_FILE,
     load_candidate,
     read_features,
 )
-from creditrisk_assets.modeling.checks import RAW_APPLICATIONS, fairness_groups
-from creditrisk_assets.modeling.config import ModelChecksConfig
-from creditrisk_assets.modeling.prediction import PD_COLUMN
-from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk import statistics as rs
@@ -80,7 +80,8 @@ def build_inputs(
     model = load_candidate(lake, registry, partition)
     info = registry.version_info(pointer["version"])
     spec = model.spec
-    validation = lake.read_json(lake_path(TEST_METRICS), partition, METRICS_FILE)["validation"]
+    test_metrics = lake.read_json(lake_path(TEST_METRICS), partition, METRICS_FILE)
+    validation = test_metrics["validation"]
     preds = pd.read_parquet(lake.local_path(lake_path(TEST_PREDICTIONS), partition))
     train = read_features(lake, FEATURES_TRAIN, partition, spec)
     test = read_features(lake, FEATURES_TEST, partition, spec)
@@ -114,6 +115,8 @@ def build_inputs(
 
     auc = rs.Estimate(**validation["auc"])
     discrimination: dict[str, Any] = {k: validation[k] for k in ("auc", "gini", "ks")}
+    if "challenger" in test_metrics:
+        discrimination["challenger"] = sections.challenger(test_metrics["challenger"])
     champion = registry.get_alias_version(CHAMPION)
     champion_auc = registry.version_info(champion).metrics.get("test_auc") if champion else None
     if champion_auc is not None and auc.se > 0:

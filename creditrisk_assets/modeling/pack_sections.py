@@ -66,6 +66,21 @@ def stability(
     }
 
 
+def challenger(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """The scorecard challenger's lines of the discrimination section: what it is, its test
+    Gini, and the Gini the candidate gains over it on the same rows."""
+    return {
+        "model": "WOE-binned logistic scorecard (optimal monotone binning), same train split",
+        "scaling": figures["scaling"],
+        "characteristics": figures["characteristics"],
+        "scorecard AUC": figures["scorecard_auc"],
+        "scorecard Gini": figures["scorecard_gini"],
+        "candidate Gini": figures["candidate_gini"],
+        "Gini gap (candidate - scorecard)": figures["gini_gap"],
+        "protected-attribute policy": figures["protected_policy"],
+    }
+
+
 def fairness_rows(
     approved: np.ndarray, groups: Mapping[str, np.ndarray], min_group_size: int
 ) -> list[dict[str, Any]]:

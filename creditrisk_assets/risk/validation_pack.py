@@ -10,10 +10,10 @@ Input: a plain dict (the phase-2 asset builds it; tests use a fixture) with thes
 optional except ``model``:
 ``model`` {name, version, purpose}; ``lineage`` {snapshot, raw_md5: {table: md5},
 feature_spec_hash, code_version, ...}; ``data`` {key: value}; ``discrimination`` {auc, gini:
-{value, se, ci_low, ci_high}, ks, auc_change: {...}}; ``calibration`` {table: [rows of
-statistics.calibration_by_grade], hosmer_lemeshow, herfindahl, in_the_large: {...}};
-``stability`` {score_psi, feature_psi: {feature: psi}, and labelled figures such as
-reference and current}; ``fairness`` {threshold, groups:
+{value, se, ci_low, ci_high}, ks, auc_change: {...}, challenger: {...}}; ``calibration``
+{table: [rows of statistics.calibration_by_grade], hosmer_lemeshow, herfindahl,
+in_the_large: {...}}; ``stability`` {score_psi, feature_psi: {feature: psi}, and labelled
+figures such as reference and current}; ``fairness`` {threshold, groups:
 [{attribute, group, n, approval_rate, air}]}; ``reasons`` {coverage figures}; ``checks``
 [{name, passed, severity, detail}]; ``limitations`` [text]; ``sign_off`` {approved_by,
 approved_at, reason, pack_sha256} or None (an empty block to sign).
@@ -111,6 +111,9 @@ def _discrimination(d: Mapping[str, Any]) -> str:
     change = d.get("auc_change")
     if change:
         out += "<h3>Current vs initial AUC (one-sided)</h3>" + _kv(change)
+    challenger = d.get("challenger")
+    if challenger:
+        out += "<h3>Scorecard challenger (same split)</h3>" + _kv(challenger)
     return out
 
 

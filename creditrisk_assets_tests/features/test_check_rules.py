@@ -109,3 +109,29 @@ def test_every_family_prefix_has_descriptions() -> None:
         describe("BUREAU_MADE_UP_MEAN")
     with pytest.raises(KeyError, match="NEW_THING"):
         build_spec(["SK_ID_CURR", "NEW_THING"], ())
+
+
+def test_credit_practice_directions_are_declared_in_the_spec() -> None:
+    names = [
+        "SK_ID_CURR",
+        "EXT_SOURCE_2",
+        "APP_EXT_SOURCE_MEAN",
+        "EXT_SOURCE_1_MISSING",
+        "INSTAL_DPD_MAX",
+        "POS_SK_DPD_DEF_MEAN",
+        "CC_L12M_UTILISATION_MEAN",
+        "BUREAU_TOTAL_DEBT_CREDIT_RATIO",
+        "INSTAL_LATE_SHARE",
+        "AMT_INCOME_TOTAL",
+        "NAME_CONTRACT_TYPE",
+    ]
+    spec = build_spec(names, ())
+    assert spec.monotone_constraints == {
+        "EXT_SOURCE_2": -1,
+        "APP_EXT_SOURCE_MEAN": -1,
+        "INSTAL_DPD_MAX": 1,
+        "POS_SK_DPD_DEF_MEAN": 1,
+        "CC_L12M_UTILISATION_MEAN": 1,
+        "BUREAU_TOTAL_DEBT_CREDIT_RATIO": 1,
+        "INSTAL_LATE_SHARE": 1,
+    }

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.modeling import defs as modeling_defs
-from creditrisk_assets.modeling.assets import CANDIDATE_FILE
 from creditrisk_assets.modeling.registry import ModelRegistry
+from creditrisk_assets.modeling.stored import CANDIDATE_FILE
 from creditrisk_assets.partitions import register_snapshot
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.master_scale import load_scale
@@ -77,6 +77,14 @@ def test_train_job_registers_evaluates_and_checks(
     assert run.data.params["max_depth"] == "3"
     assert {"val_auc", "test_auc", "test_ks", "train_auc", "test_ece"} <= set(run.data.metrics)
     assert run.data.tags["partition"] == PARTITION and "data_fingerprint" in run.data.tags
+    # 1,600 train rows are small data: the tree count came from stratified CV (issue 21)
+    assert run.data.tags["rounds_by"] == "cv" and info.tags["rounds_by"] == "cv"
+    cand = result.asset_materializations_for_node("model__candidate")[0].metadata
+    assert cand["rounds_by"].value == "cv" and cand["rows"].value["cv_folds"] == 5
+    # the scorecard challenger sits beside the candidate: a table, no pickle
+    card = {f.path for f in registry.client.list_artifacts(run.info.run_id, "scorecard")}
+    assert card == {"scorecard/scorecard.json", "scorecard/scorecard.csv"}
+    assert run.data.metrics["scorecard_characteristics"] >= 2
     logged = {f.path for f in registry.client.list_artifacts(run.info.run_id, "plots")}
     assert "plots/test_roc.png" in logged and "plots/test_calibration.png" in logged
     assert {f.path for f in registry.client.list_artifacts(run.info.run_id, "model")} == {
@@ -94,10 +102,19 @@ def test_train_job_registers_evaluates_and_checks(
 
     test_metrics = lake.read_json("model/test_metrics", PARTITION, "metrics.json")
     assert test_metrics["auc"] == pytest.approx(info.metrics["test_auc"], abs=1e-6)
+    challenger = test_metrics["challenger"]
+    assert 0.6 < challenger["scorecard_auc"] < 1
+    gap = challenger["candidate_gini"] - challenger["scorecard_gini"]
+    assert challenger["gini_gap"] == pytest.approx(gap)
+    assert challenger["candidate_gini"] == pytest.approx(2 * test_metrics["auc"] - 1)
+    assert registry.version_info(pointer["version"]).metrics["test_gini_gap"] == pytest.approx(
+        gap, abs=1e-6
+    )
     mat = result.asset_materializations_for_node("model__test_metrics")[0]
     # issue 23: plots need no server path; the curves are short enough to show inline
     assert not any(isinstance(v, dg.PathMetadataValue) for v in mat.metadata.values())
     assert "data:image/png;base64" in mat.metadata["plots"].value
+    assert mat.metadata["gini_gap"].value == pytest.approx(challenger["gini_gap"])
     for curve in ("roc_curve", "ks_curve", "calibration_curve"):
         assert mat.metadata[curve].value.startswith("![")
         assert "data:image/svg+xml;base64," in mat.metadata[curve].value

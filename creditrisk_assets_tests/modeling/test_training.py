@@ -1,23 +1,106 @@
-"""Training: early stopping, resampling with prior-shift correction, bad labels."""
+"""Training: early stopping or CV by data size, monotone constraints, resampling with
+prior-shift correction, bad labels."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from creditrisk_assets.features.spec import Feature, FeatureSpec
 from creditrisk_assets.modeling import metrics
 from creditrisk_assets.modeling.training import TrainParams, train_model
 
 FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 200, "early_stopping_rounds": 10}
 
 
-def test_early_stopping_trims_trees(make_frame, spec) -> None:
-    result = train_model(make_frame(3000, seed=1), spec, TrainParams(**FAST), partition="p")
+def test_large_train_split_early_stops_on_a_slice(make_frame, spec) -> None:
+    params = TrainParams(**FAST, cv_below_rows=3000)  # 3,000 rows is "large" here
+    result = train_model(make_frame(3000, seed=1), spec, params, partition="p")
+    assert result.rounds_by == "early_stopping"
     assert result.best_iteration < 199
     assert result.model.booster.num_boosted_rounds() == result.best_iteration + 1
-    assert result.rows == {"train": 3000, "fit": 2550, "validation": 450}
+    assert result.rows == {"train": 3000, "fit": 2550, "validation": 450, "cv_folds": 0}
     assert result.validation["val_auc"] > 0.75
     assert result.model.meta.logit_offset == 0.0 and result.model.meta.partition == "p"
+
+
+def test_small_train_split_chooses_rounds_by_cv(make_frame, spec) -> None:
+    frame = make_frame(3000, seed=1)
+    params = TrainParams(**FAST, cv_below_rows=3001, cv_folds=3, cv_repeats=2)
+    result = train_model(frame, spec, params)
+    assert result.rounds_by == "cv"
+    # every train row is fitted; 3 folds x 2 repeats chose the trees
+    assert result.rows == {"train": 3000, "fit": 3000, "validation": 0, "cv_folds": 6}
+    assert 0 < result.best_iteration < 199
+    assert result.model.booster.num_boosted_rounds() == result.best_iteration + 1
+    assert result.validation["val_auc"] > 0.75 and result.validation["val_auc_std"] > 0
+    # the same data early-stopped on a slice is a different model
+    sliced = train_model(frame, spec, TrainParams(**FAST, cv_below_rows=0))
+    assert sliced.rounds_by == "early_stopping"
+    assert sliced.best_iteration != result.best_iteration
+
+
+def test_cv_uses_fewer_folds_than_defaults(make_frame, spec) -> None:
+    frame = make_frame(400, seed=5)
+    frame["TARGET"] = 0
+    frame.loc[frame.index[:3], "TARGET"] = 1  # 3 defaults: 5 folds cannot all hold one
+    result = train_model(frame, spec, TrainParams(**FAST, cv_folds=5))
+    assert result.rounds_by == "cv" and result.rows["cv_folds"] == 3
+
+
+U_SPEC = FeatureSpec(
+    features=(
+        Feature("x_u", "numeric", "application", "U-shaped in the data", monotone=1),
+        Feature("x_down", "numeric", "application", "Risk falls with it", monotone=-1),
+        Feature("x_free", "numeric", "application", "U-shaped, unconstrained"),
+    )
+)
+
+
+def partial_dependence(model, frame, feature: str, grid: np.ndarray) -> np.ndarray:
+    """Mean PD over the rows with ``feature`` set to each grid value in turn."""
+    out = []
+    for value in grid:
+        probe = frame.copy()
+        probe[feature] = value
+        out.append(model.predict_pd(probe).mean())
+    return np.asarray(out)
+
+
+def test_monotone_directions_hold_in_partial_dependence() -> None:
+    rng = np.random.default_rng(11)
+    n = 4000
+    x_u, x_down, x_free = rng.normal(size=(3, n))
+    # x_u and x_free are U-shaped (risk at both ends), x_down lowers risk
+    logit = -2.2 + 0.9 * x_u**2 - 1.0 * x_down + 0.9 * x_free**2
+    frame = pd.DataFrame({"SK_ID_CURR": np.arange(n), "x_u": x_u, "x_down": x_down})
+    frame["x_free"] = x_free
+    frame["TARGET"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    grid = np.linspace(-2.5, 2.5, 26)
+    model = train_model(frame, U_SPEC, TrainParams(**FAST, cv_below_rows=0)).model
+    for feature in U_SPEC.monotone_constraints:
+        steps = np.diff(partial_dependence(model, frame, feature, grid))
+        assert (np.sign(U_SPEC.monotone_constraints[feature]) * steps >= -1e-7).all(), feature
+    # the constraint, not the data, made x_u monotone: free, x_u and x_free are U-shaped
+    free = train_model(frame, U_SPEC, TrainParams(**FAST, cv_below_rows=0, monotone=False))
+    for feature in ("x_u", "x_free"):
+        steps = np.diff(partial_dependence(free.model, frame, feature, grid))
+        assert steps.min() < -1e-3 and steps.max() > 1e-3, feature
+    u_free = np.diff(partial_dependence(model, frame, "x_free", grid))
+    assert u_free.min() < -1e-3  # an unconstrained feature stays free in the constrained model
+
+
+def test_spec_monotone_only_for_numeric_and_hash_stable() -> None:
+    with pytest.raises(ValueError, match="only a numeric"):
+        Feature("c", "categorical", "application", "code", monotone=1)
+    plain = Feature("a", "numeric", "application", "a")
+    assert "monotone" not in plain.to_dict()  # older specs keep their JSON and hash
+    spec = FeatureSpec(features=(plain,))
+    assert FeatureSpec.from_dict(spec.to_dict()) == spec
+    directed = FeatureSpec(features=(Feature("a", "numeric", "application", "a", monotone=-1),))
+    assert FeatureSpec.from_json(directed.to_json()).monotone_constraints == {"a": -1}
+    assert directed.hash != spec.hash
 
 
 @pytest.mark.parametrize("resampling", ["undersample", "smote"])

@@ -83,6 +83,9 @@ def test_pack_sections_hold_the_stored_figures(packed, lake: Lake, registry: Mod
     for key in ("value", "ci_low", "ci_high"):
         assert fmt(stored["auc"][key]) in disc and fmt(stored["gini"][key]) in disc
     assert fmt(stored["ks"]) in disc
+    challenger = lake.read_json("model/test_metrics", PARTITION, "metrics.json")["challenger"]
+    assert "Scorecard challenger" in disc and "Gini gap (candidate - scorecard)" in disc
+    assert fmt(challenger["gini_gap"]) in disc and fmt(challenger["scorecard_gini"]) in disc
 
     cal = _section(text, "calibration")
     assert stored["calibration"], "no grades"

@@ -1,17 +1,12 @@
-"""``model/candidate``, ``model/train_metrics``, ``model/test_predictions``, ``model/test_metrics``.
+"""``model/train_metrics``, ``model/test_predictions``, ``model/test_metrics``: the candidate
+evaluated on its own train split (for the overfit gap) and on the held-out test split.
 
-The candidate is trained inside an MLflow run the asset itself opens and always ends (FINISHED
-or FAILED), whatever launched the step: job, sensor, UI or CLI. A step killed outright ends
-nothing, so each candidate step first sweeps what dead ones left (``recovery/sweep.py``). The
-registered version is the source of truth for what was trained; ``model/candidate``'s lake
-partition holds a small JSON pointer (version, run id, checksum) so evaluation loads exactly
-that version.
+Each evaluation writes its figures to the lake (JSON), to the candidate's MLflow run and to the
+registered version's tags, so the canary, the validation pack and a person reading the registry
+all see the same numbers.
 """
 
-import hashlib
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -27,11 +22,9 @@ from creditrisk_assets.catalog_metadata import (
     table_metadata,
 )
 from creditrisk_assets.column_schemas import arrow_column_schema
-from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANDIDATE,
-    FEATURE_STORE,
     FEATURES_TEST,
     FEATURES_TRAIN,
     TEST_METRICS,
@@ -41,7 +34,7 @@ from creditrisk_assets.keys import (
     lake_path,
 )
 from creditrisk_assets.modeling import metrics as m
-from creditrisk_assets.modeling.config import CandidateConfig
+from creditrisk_assets.modeling.challenger import evaluate_challenger
 from creditrisk_assets.modeling.inline_plots import evaluation_curves, gallery_markdown
 from creditrisk_assets.modeling.plots import evaluation_plots
 from creditrisk_assets.modeling.prediction import (
@@ -52,131 +45,20 @@ from creditrisk_assets.modeling.prediction import (
 )
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
-from creditrisk_assets.modeling.training import train_model
+from creditrisk_assets.modeling.stored import (
+    CANDIDATE_FILE,
+    METRICS_FILE,
+    load_candidate,
+    read_features,
+)
 from creditrisk_assets.partitions import snapshot_partitions
-from creditrisk_assets.recovery.sweep import candidate_temp_prefix, sweep_dead_steps
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.master_scale import load_scale
 
 GROUP = group_of(CANDIDATE)
-CANDIDATE_FILE = "candidate.json"
-METRICS_FILE = "metrics.json"
 REASON_CODES = 4
-
-
-def load_spec(lake: Lake, partition: str) -> FeatureSpec:
-    return FeatureSpec.from_dict(lake.read_json(lake_path(FEATURE_STORE), partition, SPEC_FILE))
-
-
-def read_features(lake: Lake, key: dg.AssetKey, partition: str, spec: FeatureSpec) -> pd.DataFrame:
-    """Id, target and spec columns of a split (a clear error naming absent columns)."""
-    path = lake.local_path(lake_path(key), partition)
-    wanted = [spec.id_column, spec.target_column, *spec.names]
-    present = set(pq.read_schema(path).names)
-    missing = [c for c in wanted if c not in present]
-    if missing:
-        raise KeyError(f"{lake_path(key)} [{partition}] lacks columns {missing}")
-    return pd.read_parquet(path, columns=wanted)
-
-
-def data_fingerprint(paths: list[str], spec: FeatureSpec) -> str:
-    """SHA-256 over the training inputs' bytes and the spec: equal inputs, equal fingerprint."""
-    h = hashlib.sha256(spec.hash.encode())
-    for path in paths:
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 22):
-                h.update(block)
-    return h.hexdigest()
-
-
-def load_candidate(lake: Lake, registry: ModelRegistry, partition: str) -> ScoringModel:
-    """The version ``model/candidate`` registered for ``partition``, checksum-verified."""
-    pointer = lake.read_json(lake_path(CANDIDATE), partition, CANDIDATE_FILE)
-    model = registry.load(pointer["version"])
-    if model.checksum != pointer["checksum"]:
-        raise RuntimeError(
-            f"registry v{pointer['version']} checksum {model.checksum} differs from the "
-            f"candidate pointer's {pointer['checksum']} for {partition}"
-        )
-    return model
-
-
-@dg.asset(
-    key=CANDIDATE,
-    partitions_def=snapshot_partitions,
-    deps=[FEATURE_STORE, FEATURES_TRAIN],
-    group_name=GROUP,
-    kinds=set(MODEL_KINDS),
-    owners=owners_for(CANDIDATE),
-    description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
-)
-@gated
-def candidate(
-    context: dg.AssetExecutionContext, config: CandidateConfig, lake: Lake, registry: ModelRegistry
-) -> dg.MaterializeResult:
-    partition = context.partition_key
-    swept = sweep_dead_steps(context.instance, registry)
-    if swept:
-        context.log.warning(
-            "candidate[%s]: cleared after dead steps: %s", partition, swept.summary()
-        )
-    spec = load_spec(lake, partition)
-    frame = read_features(lake, FEATURES_TRAIN, partition, spec)
-    train_path = lake.local_path(lake_path(FEATURES_TRAIN), partition)
-    fingerprint = data_fingerprint([train_path], spec)
-    params = config.params()
-    tags = {
-        "partition": partition,
-        "dagster_run_id": context.run_id,
-        "data_fingerprint": fingerprint,
-        "feature_spec_hash": spec.hash,
-    }
-    with (
-        registry.candidate_run(f"candidate-{partition}", tags=tags) as run,
-        tempfile.TemporaryDirectory(prefix=candidate_temp_prefix()) as tmp,
-    ):
-        run.log_params(config.model_dump())
-        result = train_model(frame, spec, params, partition=partition)
-        fit_metrics = {
-            **result.validation,
-            "best_iteration": result.best_iteration,
-            "train_base_rate": result.base_rate,
-            "resampled_base_rate": result.resampled_base_rate,
-            "logit_offset": result.model.meta.logit_offset,
-        }
-        run.log_metrics(fit_metrics)
-        model_dir = Path(tmp) / "model"
-        checksum = result.model.save(model_dir)
-        gain = result.model.booster.get_score(importance_type="total_gain")
-        (Path(tmp) / "feature_importance.json").write_text(json.dumps(gain, indent=1))
-        run.log_artifact(Path(tmp) / "feature_importance.json", "diagnostics")
-        info = registry.register(
-            run,
-            model_dir,
-            checksum,
-            tags={**tags, "pd_cutoff": params.pd_cutoff, "resampling": params.resampling},
-        )
-        pointer = {
-            "version": info.version,
-            "mlflow_run_id": run.run_id,
-            "checksum": checksum,
-            "model_name": info.name,
-            "feature_spec_hash": spec.hash,
-        }
-        lake.write_json(lake_path(CANDIDATE), partition, CANDIDATE_FILE, pointer)
-    context.log.info("candidate[%s]: registered %s v%s", partition, info.name, info.version)
-    top = sorted(gain, key=lambda k: -gain[k])[:10]
-    return dg.MaterializeResult(
-        metadata={
-            "model_version": info.version,
-            "mlflow_run_id": run.run_id,
-            "checksum": checksum,
-            "data_fingerprint": fingerprint,
-            "rows": result.rows,
-            **{k: float(v) for k, v in fit_metrics.items()},
-            "top_features_by_gain": ", ".join(top),
-        }
-    )
+#: The challenger's figures logged to MLflow, tagged on the version and shown as metadata.
+CHALLENGER_FIGURES = ("scorecard_auc", "scorecard_gini", "gini_gap")
 
 
 def _evaluate(
@@ -189,9 +71,11 @@ def _evaluate(
     y: np.ndarray,
     p: np.ndarray,
     validation: dict[str, Any] | None = None,
+    challenger: dict[str, Any] | None = None,
 ) -> dg.MaterializeResult:
     """Metrics + plots for one split: lake JSON, MLflow run, version tags, Dagster metadata.
-    ``validation`` (``metrics.grade_validation``) is stored under that key and summarised."""
+    ``validation`` (``metrics.grade_validation``) is stored under that key and summarised;
+    ``challenger`` (``challenger.evaluate_challenger``) likewise."""
     partition = context.partition_key
     cutoff = model.policy.cutoff
     values = m.all_metrics(y, p, cutoff)
@@ -209,11 +93,22 @@ def _evaluate(
     stored: dict[str, Any] = {**values, "model_version": model.version}
     if validation is not None:
         stored["validation"] = validation
+    if challenger is not None:
+        stored["challenger"] = challenger
+        figures = {f"{split}_{k}": challenger[k] for k in CHALLENGER_FIGURES}
+        registry.log_to_run(run_id, metrics=figures)
+        registry.set_version_tags(
+            model.version or pointer["version"],
+            {f"metric.{k}": round(v, 6) for k, v in figures.items()},
+        )
     lake.write_json(lake_path(key), partition, METRICS_FILE, stored)
     metadata: dict[str, Any] = {k: float(v) for k, v in values.items()}
     metadata["model_version"] = model.version
     if validation is not None:
         metadata.update(validation_metadata(validation))
+    if challenger is not None:
+        metadata.update({k: float(challenger[k]) for k in CHALLENGER_FIGURES})
+        metadata["scorecard_characteristics"] = challenger["characteristics"]
     # Curves small enough for the UI to draw in the metadata table; the full plots one click
     # away; both inline, so the page needs no file of the server (MLflow keeps the PNGs too).
     for name, text in evaluation_curves(y, p, split).items():
@@ -288,12 +183,13 @@ def test_predictions(
 @dg.asset(
     key=TEST_METRICS,
     partitions_def=snapshot_partitions,
-    deps=[TEST_PREDICTIONS],
+    deps=[TEST_PREDICTIONS, FEATURES_TEST],
     group_name=GROUP,
     kinds=set(MODEL_KINDS),
     owners=owners_for(TEST_METRICS),
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
-    "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs.",
+    "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs; "
+    "the scorecard challenger's Gini and its gap to the candidate.",
 )
 @gated
 def test_metrics(
@@ -303,11 +199,15 @@ def test_metrics(
     model = load_candidate(lake, registry, partition)
     preds = pd.read_parquet(
         lake.local_path(lake_path(TEST_PREDICTIONS), partition),
-        columns=["TARGET", PD_COLUMN, GRADE_COLUMN],
+        columns=[model.spec.id_column, "TARGET", PD_COLUMN, GRADE_COLUMN],
     )
     y, p = preds["TARGET"].to_numpy(), preds[PD_COLUMN].to_numpy()
     validation = m.grade_validation(y, p, preds[GRADE_COLUMN].to_numpy(), load_scale())
-    return _evaluate(context, registry, lake, TEST_METRICS, "test", model, y, p, validation)
+    ids = preds[model.spec.id_column].to_numpy()
+    challenger = evaluate_challenger(lake, partition, y, p, ids)
+    return _evaluate(
+        context, registry, lake, TEST_METRICS, "test", model, y, p, validation, challenger
+    )
 
 
 def validation_metadata(validation: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,19 +82,42 @@ def test_reasons_are_distinct_statements_ranked_by_summed_positive_contribution(
     assert cov["rows_with_a_reason"] == pytest.approx(2 / 3)
 
 
-def test_ten_thousand_rows_take_a_few_milliseconds(store_columns) -> None:
+def _reasons_by_argsort(contrib: np.ndarray, names: list[str], k: int = 4):
+    """The plain reference: sum each statement's positive contributions over its columns by
+    name, argsort each row's statement sums (descending), keep the first ``k`` positive."""
+    catalogue = load_catalogue()
+    columns: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        code = catalogue.features[name]
+        if code in catalogue.statements:
+            columns.setdefault(code, []).append(i)
+    codes = np.array(list(columns), dtype=object)
+    positive = np.maximum(contrib, 0.0)
+    sums = np.column_stack([positive[:, cols].sum(axis=1) for cols in columns.values()])
+    order = np.argsort(-sums, axis=1, kind="stable")[:, :k]
+    weights = np.take_along_axis(sums, order, axis=1)
+    keep = weights > 0.0
+    return np.where(keep, codes[order], None), np.where(keep, weights, np.nan)
+
+
+def test_ten_thousand_rows_equal_a_row_by_row_argsort(store_columns) -> None:
+    """The vectorised reasons for 10,000 rows of the real feature spec equal the argsort
+    reference (float64, so no near-ties from float32 rounding); speed is timed in
+    ``benchmarks/bench_risk_kernels.py``, not asserted here."""
     spec = build_spec(store_columns, SQL_FILES)
+    names = list(spec.names)
     rng = np.random.default_rng(0)
-    contrib = rng.normal(0, 0.1, size=(10_000, len(spec.names))).astype(np.float32)
-    principal_reasons(contrib[:10], spec.names)  # builds and caches the index
-    best = min(_timed(lambda: principal_reasons(contrib, spec.names)) for _ in range(3))
-    assert best < 0.05  # a few ms on a quiet machine; generous for a shared CI box
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    contrib = rng.normal(0, 0.1, size=(10_000, len(names)))
+    contrib[:5] = -np.abs(contrib[:5])  # rows where nothing raised the risk
+    contrib[5, :] = 0.0
+    contrib[5, names.index("EXT_SOURCE_2")] = 0.3  # a row with a single positive statement
+    out = principal_reasons(contrib, names)
+    codes, weights = _reasons_by_argsort(contrib, names)
+    assert out.codes.tolist() == codes.tolist()
+    np.testing.assert_allclose(out.weights, weights, rtol=1e-6)  # NaN where fewer, both
+    assert codes[:5].tolist() == [[None] * 4] * 5
+    assert codes[5].tolist() == [load_catalogue().features["EXT_SOURCE_2"], None, None, None]
+    assert (codes[:, 3] != None).sum() > 9_000  # noqa: E711 - most rows get four reasons
 
 
 def test_a_catalogue_with_undeclared_codes_is_refused() -> None:

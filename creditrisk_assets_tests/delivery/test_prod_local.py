@@ -53,7 +53,9 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.prod_topology,
-    pytest.mark.timeout(1500),
+    # ~7 min on an idle two-core machine; the margin is for a machine shared with other work
+    # (under a load average of 15 the backfill alone took over 15 min).
+    pytest.mark.timeout(2700),
 ]
 
 
@@ -188,7 +190,7 @@ def test_backfill_through_the_daemon_on_real_services(topology, children, capsys
         killed: dict[str, str] = {}
         relaunch = None
         max_started, max_per_partition = 0, 0
-        deadline = start + 1200
+        deadline = start + 2400
         while time.monotonic() < deadline:
             runs = instance.get_runs()
             started = [r for r in runs if r.status == dg.DagsterRunStatus.STARTED]

@@ -35,8 +35,9 @@ APPLICANTS = 5000  # the smallest size whose blocking train-test AUC-gap check h
 MAX_RUNS = 2  # the limit the topology is started with (two cores)
 KILLED_STEP = "features__feature_store"  # a step that writes a large partition to S3
 CANARY_CHECK_STEP = "deploy__canary_report_canary_passed"
-#: What a held canary leaves unmaterialized for its snapshot (promotion and scores).
-AFTER_CANARY = {"deploy/deploy_manifest", "scoring/batch_scores"}
+#: What a held canary leaves unmaterialized in its run: promotion, scores, and production drift,
+#: which follows the scores (automation fills the last two in later, with the champion).
+AFTER_CANARY = {"deploy/deploy_manifest", "scoring/batch_scores", "monitoring/production_drift"}
 LOCK_ERRORS = re.compile(
     r"database is locked|could not obtain lock|deadlock detected|could not serialize access|"
     r"LockNotAvailable|SerializationFailure",

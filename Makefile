@@ -35,10 +35,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Everything, the production-topology test included (it skips only without PostgreSQL).
 test: install lint
-	$(BIN)/python -m pytest -m 'not prod_topology' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The production topology test (PostgreSQL, moto S3, mlflow server, daemon; ~7 min): see README.
+# Only the production topology test (PostgreSQL, moto S3, mlflow server, daemon; ~7 min): README.
 test-prod-local: install
 	$(BIN)/python -m pytest -m prod_topology $(PYTEST_ARGS)
 

@@ -14,8 +14,14 @@ those assets in one query, plus the latest materialization of each checked asset
 check blocks when its latest evaluation
 
 - failed with ERROR severity (WARN failures never block, as in Dagster),
-- never ran, or is still only planned (its run died or is in flight),
+- never ran, or is still only planned (its run died or is in flight) with no finished
+  evaluation of the data now in place (a run queued behind, which Dagster plans at creation,
+  does not void one),
 - or evaluated an older materialization than the one now in place (the data changed since).
+
+A run that rematerializes an upstream is, between its materialization and its check, a state no
+other run of that snapshot should read: the run queue keeps one run per snapshot at a time
+(``dagster/partition`` limit in both instance files), so a gated step never starts inside it.
 
 Checks of upstream assets in the *same* run need no special case: Dagster orders a run's blocking
 checks before the steps downstream of them, so their evaluations are in the instance when this
@@ -38,6 +44,7 @@ from typing import Any, TypeVar
 import dagster as dg
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
@@ -86,6 +93,17 @@ class Blocker:
         return f"{self.name} {self.reason}{where}{run}{detail}"
 
 
+def ordering_only_of(asset_graph: Any, key: dg.AssetKey) -> frozenset[dg.AssetKey]:
+    """The deps that only order ``key``'s asset (its ``@gated(ordering_only=...)``); empty for
+    an asset that is not gated (a source) or not defined by an op (an external asset)."""
+    if not asset_graph.has(key):
+        return frozenset()
+    assets_def = getattr(asset_graph.get(key), "assets_def", None)
+    if assets_def is None or not assets_def.is_executable or not assets_def.is_materializable:
+        return frozenset()
+    return frozenset(getattr(assets_def.op.compute_fn.decorated_fn, GATE_ATTR, ()))
+
+
 def upstream_check_scope(
     asset_graph: Any,
     keys: Collection[dg.AssetKey],
@@ -94,20 +112,25 @@ def upstream_check_scope(
 ) -> list[dg.AssetKey]:
     """The ancestors of ``keys`` whose blocking checks gate them, nearest the sources first.
 
-    Ancestors in ``ignore`` (ordering-only deps) and everything only reachable through them are
-    left out, as are ancestors partitioned differently from ``keys`` (and what lies behind them).
+    Every asset on the way up is walked through the deps it computes from, not those that only
+    order it: ``ignore`` (the gated asset's own ordering-only deps) for ``keys``, and each gated
+    ancestor's own ``ordering_only`` (``GATE_ATTR``) above it. So production drift, which reads
+    the batch scores, is gated by what the batch scores are gated by (the feature store and the
+    raw tables), never by the model chain behind their ordering-only manifest dep. Ancestors
+    partitioned differently from ``keys`` (and what lies behind them) are left out too.
     """
     seen: set[dg.AssetKey] = set()
-    stack = [p for k in keys for p in asset_graph.get(k).parent_keys]
+    stack = [p for k in keys for p in asset_graph.get(k).parent_keys if p not in ignore]
     while stack:
         key = stack.pop()
-        if key in seen or key in keys or key in ignore or not asset_graph.has(key):
+        if key in seen or key in keys or not asset_graph.has(key):
             continue
         node = asset_graph.get(key)
         if node.partitions_def is not None and node.partitions_def != partitions_def:
             continue
         seen.add(key)
-        stack.extend(node.parent_keys)
+        skip = ordering_only_of(asset_graph, key)
+        stack.extend(p for p in node.parent_keys if p not in skip)
     order = {k: i for i, k in enumerate(asset_graph.toposorted_asset_keys)}
     return sorted(seen, key=lambda k: order.get(k, 0))
 
@@ -132,28 +155,53 @@ def _latest_materialization_id(
     return records[0].storage_id if records else None
 
 
+def _targets_other_data(record: AssetCheckExecutionRecord, current: int | None) -> bool:
+    """Whether the evaluation was of another materialization than the one now in place."""
+    evaluation = record.evaluation
+    target = evaluation.target_materialization_data if evaluation else None
+    return current is not None and (target is None or target.storage_id != current)
+
+
 def _verdict(
     record: AssetCheckExecutionRecord | None,
     check: dg.AssetCheckKey,
     partition: str | None,
     current_materialization: int | None,
+    completed: AssetCheckExecutionRecord | None = None,
 ) -> Blocker | None:
+    """``record`` is the latest execution of ``check`` (planned ones included); ``completed``
+    the latest that finished, read only when ``record`` is still planned."""
     if record is None:
         return Blocker(check, partition, NEVER)
     if record.status == AssetCheckExecutionRecordStatus.PLANNED:
-        return Blocker(check, partition, UNFINISHED, record.run_id)
-    evaluation = record.evaluation
-    target = evaluation.target_materialization_data if evaluation else None
-    if current_materialization is not None and (
-        target is None or target.storage_id != current_materialization
-    ):
+        # Dagster plans a run's checks when the run is created, queued or not. A newer plan (a
+        # queued run, or automation about to recheck) does not void an evaluation that finished
+        # on the data in place now; without one, the check did not finish on it (its run died,
+        # skipped it, or is between the materialization and the check).
+        if completed is None or _targets_other_data(completed, current_materialization):
+            return Blocker(check, partition, UNFINISHED, record.run_id)
+        record = completed
+    if _targets_other_data(record, current_materialization):
         return Blocker(check, partition, STALE, record.run_id, "rematerialized since")
+    evaluation = record.evaluation
     if record.status == AssetCheckExecutionRecordStatus.FAILED and (
         evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR
     ):
         detail = (evaluation.description or "") if evaluation else ""
         return Blocker(check, partition, FAILED, record.run_id, detail[:200])
     return None
+
+
+def _latest_completed(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, partition: str | None
+) -> AssetCheckExecutionRecord | None:
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        key,
+        limit=1,
+        status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+        partition_filter=PartitionKeyFilter(key=partition),
+    )
+    return records[0] if records else None
 
 
 def find_blockers(
@@ -165,8 +213,8 @@ def find_blockers(
 ) -> list[Blocker]:
     """Every upstream blocking check that forbids computing ``keys`` for ``partition``.
 
-    One check-execution query per partition filter (at most two) and one materialization query
-    per checked upstream asset.
+    One check-execution query per partition filter (at most two), one materialization query
+    per checked upstream asset, and one more per check whose latest execution is only planned.
     """
     partitions_def = asset_graph.get(next(iter(keys))).partitions_def
     checks = blocking_checks(
@@ -193,7 +241,12 @@ def find_blockers(
             materialized[asset_key] = _latest_materialization_id(
                 instance, asset_key, asset_partition
             )
-        blocker = _verdict(latest.get(node.key), node.key, partition, materialized[asset_key])
+        record = latest.get(node.key)
+        completed = None
+        if record is not None and record.status == AssetCheckExecutionRecordStatus.PLANNED:
+            check_partition = partition if node.partitions_def else None
+            completed = _latest_completed(instance, node.key, check_partition)
+        blocker = _verdict(record, node.key, partition, materialized[asset_key], completed)
         if blocker is not None:
             blockers.append(blocker)
     return blockers

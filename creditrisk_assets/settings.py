@@ -73,6 +73,13 @@ def s3_endpoint_url() -> str | None:
     return _get("CREDITRISK_S3_ENDPOINT_URL")
 
 
+def lake_cache_dir() -> str | None:
+    """Local folder where an ``s3://`` lake's partitions are staged and cached for DuckDB; one
+    per deployment, so two deployments with the same bucket names never read each other's
+    cached files. None: ``/tmp/creditrisk-lake-cache``."""
+    return _get("CREDITRISK_LAKE_CACHE_DIR")
+
+
 def mlflow_tracking_uri() -> str:
     """MLflow tracking and registry URI: an embedded SQLite store by default."""
     return _get("MLFLOW_TRACKING_URI") or f"sqlite:///{state_dir() / 'mlflow' / 'mlflow.db'}"

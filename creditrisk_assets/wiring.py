@@ -23,7 +23,11 @@ def default_resources() -> dict[str, object]:
     """Resources for a local run, configured from the environment (see ``settings``)."""
     return {
         "source": snapshot_source_from_env(),
-        "lake": Lake(base_uri=settings.lake_uri(), s3_endpoint_url=settings.s3_endpoint_url()),
+        "lake": Lake(
+            base_uri=settings.lake_uri(),
+            s3_endpoint_url=settings.s3_endpoint_url(),
+            cache_dir=settings.lake_cache_dir(),
+        ),
         "warehouse": Warehouse(catalog_path=str(settings.state_dir() / "catalog.duckdb")),
         "registry": ModelRegistry(tracking_uri=settings.mlflow_tracking_uri()),
     }

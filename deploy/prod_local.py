@@ -68,11 +68,14 @@ def _admin(statement: str) -> None:
         con.close()
 
 
-def instance_yaml(max_runs: int | None) -> dict:
-    """``deploy/dagster.yaml`` with the one-machine launcher: same storage, queue and limits."""
+def instance_yaml(max_runs: int | None, root: Path | None = None) -> dict:
+    """``deploy/dagster.yaml`` with the one-machine launcher: same storage, queue and limits;
+    with ``root``, compute logs are staged under it (not in the shared ``/tmp`` folder)."""
     profile = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
     profile["run_launcher"] = {"module": "dagster.core.launcher", "class": "DefaultRunLauncher"}
     profile["compute_logs"]["config"]["endpoint_url"] = {"env": "CREDITRISK_S3_ENDPOINT_URL"}
+    if root is not None:
+        profile["compute_logs"]["config"]["local_dir"] = str(root / "compute-logs")
     # Resuming a run needs a launcher that can re-attach to it (ECS, Kubernetes): not this one.
     profile["run_monitoring"]["max_resume_run_attempts"] = 0
     if max_runs is not None:
@@ -95,6 +98,8 @@ def _environment(root: Path, ports: dict[str, int], dbs: dict[str, str], args) -
         "CREDITRISK_LAKE_URI": f"s3://{LAKE_BUCKET}/lake",
         "CREDITRISK_S3_ENDPOINT_URL": s3,
         "CREDITRISK_S3_BUCKET": LAKE_BUCKET,
+        # This topology's own S3 staging and read cache (not the shared /tmp default).
+        "CREDITRISK_LAKE_CACHE_DIR": str(root / "lake-cache"),
         "CREDITRISK_SOURCE": args.source,
         "CREDITRISK_LANDING_DIR": str(root / "landing"),
         "CREDITRISK_SYNTHETIC_APPLICANTS": str(args.applicants),
@@ -183,7 +188,7 @@ def start(args: argparse.Namespace) -> None:
     env = _environment(root, ports, dbs, args)
     topo.state["env"] = env
     dagster_home = root / "dagster"
-    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_yaml(args.max_runs)))
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_yaml(args.max_runs, root)))
     workspace = root / "workspace.yaml"
     grpc = {"host": "127.0.0.1", "port": ports["code"], "location_name": "creditrisk_assets"}
     workspace.write_text(yaml.safe_dump({"load_from": [{"grpc_server": grpc}]}))
@@ -204,7 +209,13 @@ def start(args: argparse.Namespace) -> None:
         s3.create_bucket(Bucket=bucket)
 
     backend = f"postgresql+psycopg2://{PG['user']}@{PG['host']}:{PG['port']}/{dbs['mlflow']}"
-    mlflow_env = {**env, "MLFLOW_S3_ENDPOINT_URL": env["CREDITRISK_S3_ENDPOINT_URL"]}
+    # No MLflow server jobs (GenAI evaluation, trace roll-ups): nothing here uses them, and they
+    # cost seven idle worker processes on a two-core machine.
+    mlflow_env = {
+        **env,
+        "MLFLOW_S3_ENDPOINT_URL": env["CREDITRISK_S3_ENDPOINT_URL"],
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }
     mlflow = topo.spawn(
         "mlflow",
         [
@@ -296,7 +307,9 @@ def _creds() -> dict[str, str]:
 
 
 def stop(args: argparse.Namespace) -> None:
-    """SIGINT to every group (the daemon and webserver stop their children), then SIGKILL."""
+    """SIGINT to every group (the daemon and webserver stop their children), then SIGKILL; fails
+    if any process of those groups (run processes included: the code server's children) is
+    still alive after that, naming them."""
     topo = Topology(Path(args.dir).resolve())
     if not topo.state:
         print(f"no topology in {topo.root}")
@@ -305,30 +318,39 @@ def stop(args: argparse.Namespace) -> None:
     for pid in reversed(pids):
         _signal_group(pid, signal.SIGINT)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+    while time.monotonic() < deadline and group_members(set(pids)):
         time.sleep(0.5)
     for pid in pids:
         _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and group_members(set(pids)):
+        time.sleep(0.2)
     if not args.keep_databases:
         for db in topo.state.get("databases", {}).values():
             _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     topo.file.unlink()
+    left = group_members(set(pids))
+    if left:
+        raise SystemExit(f"processes still alive after SIGKILL: {left}")
     print(f"stopped; logs kept in {topo.root / 'logs'}")
+
+
+def group_members(groups: set[int]) -> list[int]:
+    """Live (non-zombie) processes whose process group is one of ``groups`` (Linux ``/proc``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while being read
+        if fields[0] != "Z" and int(fields[2]) in groups:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return (
-        Path(f"/proc/{pid}/stat").is_file() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
-    )
 
 
 def print_env(args: argparse.Namespace) -> None:

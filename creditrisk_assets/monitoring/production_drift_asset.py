@@ -133,8 +133,9 @@ def _measure(
     description="PSI of the score and every feature (SQL), grade distribution and migration of "
     "the population the champion decided, vs its training reference; bands 0.10 / 0.25.",
 )
-# batch_scores orders this after the scoring; its own gate already covered the chain above it
-@gated(ordering_only=[DECISION_LOG, BATCH_SCORES])
+# Gated by what batch_scores is gated by (the feature store and raw tables), not by the model
+# chain behind batch_scores' ordering-only manifest dep (gates.upstream_check_scope).
+@gated(ordering_only=[DECISION_LOG])
 def production_drift(
     context: dg.AssetExecutionContext,
     config: ProductionDriftConfig,

@@ -91,6 +91,7 @@ def create_app(
         lake = resources.get("lake") or Lake(
             base_uri=platform_settings.lake_uri(),
             s3_endpoint_url=platform_settings.s3_endpoint_url(),
+            cache_dir=platform_settings.lake_cache_dir(),
         )
         recorder = DecisionRecorder(settings, make_sink(settings, *lake_sink_location(lake)))
         metrics.decision_log_stats = recorder.stats

@@ -7,13 +7,22 @@ import dagster as dg
 import pytest
 
 from creditrisk_assets.definitions import defs
-from creditrisk_assets.gates import GATE_ATTR, gated
+from creditrisk_assets.gates import GATE_ATTR, gated, upstream_check_scope
+from creditrisk_assets.keys import (
+    BATCH_SCORES,
+    CANDIDATE,
+    DECISION_LOG,
+    DEPLOY_MANIFEST,
+    FEATURE_STORE,
+    PRODUCTION_DRIFT,
+)
 from creditrisk_assets.partitions import register_snapshot, snapshot_partitions
 
 P = "2026-11-01"
 UP = dg.AssetKey(["probe", "up"])
 DOWN = dg.AssetKey(["probe", "down"])
 AFTER = dg.AssetKey(["probe", "after"])
+TOP = dg.AssetKey(["probe", "top"])
 
 
 class Verdict(dg.Config):
@@ -44,7 +53,15 @@ def after(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"partition": context.partition_key})
 
 
-ASSETS = [up, up_ok, down, after]
+# Reads ``after``, which UP only orders: like production drift reading the batch scores, whose
+# manifest dep only orders them.
+@dg.asset(key=TOP, deps=[AFTER], partitions_def=snapshot_partitions)
+@gated
+def top(context: dg.AssetExecutionContext) -> None:
+    context.log.info("computed")
+
+
+ASSETS = [up, up_ok, down, after, top]
 
 
 @pytest.fixture
@@ -115,9 +132,74 @@ def test_a_fixed_and_rechecked_partition_is_unblocked(instance):
     assert _run(instance, [DOWN]).success
 
 
+def _plan_recheck(instance) -> None:
+    """A run created to rematerialize UP with its check, not started: Dagster plans its check
+    (and materialization) at creation, as for a run the daemon has queued."""
+    job = dg.define_asset_job(
+        "recheck_up", selection=UP_AND_CHECK, partitions_def=snapshot_partitions
+    )
+    job_def = dg.Definitions(assets=ASSETS, jobs=[job]).resolve_job_def("recheck_up")
+    run = instance.create_run_for_job(job_def, tags={"dagster/partition": P})
+    planned = instance.all_logs(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+    )
+    assert planned, "the queued run planned no check: the case below would not be exercised"
+
+
+def test_a_run_queued_to_recheck_does_not_void_a_finished_evaluation(instance):
+    """Seen on the production topology: automation queued a feature-store run while a relaunch
+    was between its checked feature store and the steps below it, which were then refused."""
+    assert _run(instance, UP_AND_CHECK).success
+    _plan_recheck(instance)
+    result = _run(instance, [DOWN])
+    assert result.success and result.asset_materializations_for_node("probe__down")
+
+
+def test_a_planned_check_still_refuses_when_no_finished_evaluation_is_of_the_current_data(
+    instance,
+):
+    assert _run(instance, UP_AND_CHECK).success
+    assert _run(instance, UP_ONLY).success  # new data, then a recheck planned but not run
+    _plan_recheck(instance)
+    assert "probe/up:ok did not finish for 2026-11-01" in _refusal(_run(instance, [DOWN]))
+
+
+def test_a_failed_evaluation_still_refuses_behind_a_planned_recheck(instance):
+    _run(instance, UP_AND_CHECK, passed=False)
+    _plan_recheck(instance)
+    assert "probe/up:ok failed for 2026-11-01" in _refusal(_run(instance, [DOWN]))
+
+
 def test_ordering_only_deps_do_not_gate(instance):
     _run(instance, UP_AND_CHECK, passed=False)
     assert _run(instance, [AFTER]).success
+
+
+def test_an_ancestors_ordering_only_deps_do_not_gate_what_reads_it(instance):
+    """The walk up honours each gated ancestor's own ordering-only deps: ``top`` reads
+    ``after``, which UP only orders, so UP's failed check is not ``top``'s business."""
+    _run(instance, UP_AND_CHECK, passed=False)
+    assert _run(instance, [AFTER]).success
+    result = _run(instance, [TOP])
+    assert result.success and result.asset_materializations_for_node("probe__top")
+
+
+def test_the_walk_stops_at_each_ancestors_ordering_only_deps():
+    graph = dg.Definitions(assets=ASSETS).resolve_asset_graph()
+    assert upstream_check_scope(graph, {TOP}, snapshot_partitions) == [AFTER]
+    assert upstream_check_scope(graph, {DOWN}, snapshot_partitions) == [UP]
+    assert upstream_check_scope(graph, {AFTER}, snapshot_partitions, ignore={UP}) == []
+
+
+def test_production_drift_is_gated_by_what_the_batch_scores_read_not_the_model_chain():
+    graph = defs.resolve_asset_graph()
+    scope = set(
+        upstream_check_scope(graph, {PRODUCTION_DRIFT}, snapshot_partitions, {DECISION_LOG})
+    )
+    assert {FEATURE_STORE, BATCH_SCORES} <= scope
+    assert DEPLOY_MANIFEST not in scope and CANDIDATE not in scope
+    assert DECISION_LOG not in scope
+    assert any(k.path[0] == "raw" for k in scope)
 
 
 def test_every_asset_with_upstream_assets_in_the_code_location_is_gated():

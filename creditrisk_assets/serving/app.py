@@ -119,7 +119,8 @@ def create_app(
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
     expected_key = settings.api_key.get_secret_value().encode() if settings.api_key else None
 
-    def require_key(key: str | None = Depends(api_key_header)) -> None:
+    async def require_key(key: str | None = Depends(api_key_header)) -> None:
+        # async: a plain def dependency runs in the threadpool, a hop per scoring request
         if expected_key is None:
             return
         if key is None or not secrets.compare_digest(key.encode(), expected_key):

@@ -172,20 +172,7 @@ def create_app(
     async def metadata() -> dict[str, Any]:
         """The served model: name, version, cut-off, training snapshot, metrics, checksum, and
         its public tags (no run ids, no server paths: ``champion.public_tags``)."""
-        s = served_model()
-        return {
-            "model_name": s.name,
-            "model_version": s.version,
-            "alias": s.alias,
-            "checksum": s.checksum,
-            "pd_cutoff": s.pd_cutoff,
-            "training_snapshot": s.training_snapshot,
-            "metrics": s.metrics,
-            "feature_spec_hash": s.model.spec.hash,
-            "n_features": len(s.feature_names),
-            "loaded_at": s.loaded_at,
-            "tags": s.tags,
-        }
+        return served_model().metadata()
 
     raw_schema = raw_records.raw_schema()
 

@@ -112,6 +112,22 @@ class ServedModel:
         """The booster and thread count for a request of ``n_rows`` (``ScoringThreads``)."""
         return self.scoring.booster_for(n_rows)
 
+    def metadata(self) -> dict[str, Any]:
+        """What ``/metadata`` answers (public tags only; no run ids, no server paths)."""
+        return {
+            "model_name": self.name,
+            "model_version": self.version,
+            "alias": self.alias,
+            "checksum": self.checksum,
+            "pd_cutoff": self.pd_cutoff,
+            "training_snapshot": self.training_snapshot,
+            "metrics": self.metrics,
+            "feature_spec_hash": self.model.spec.hash,
+            "n_features": len(self.feature_names),
+            "loaded_at": self.loaded_at,
+            "tags": self.tags,
+        }
+
 
 def load_served_model(
     registry: ModelRegistry,

@@ -134,3 +134,45 @@ def big_batch(url: str, body: bytes, repeats: int) -> dict[str, Any]:
         "MB": len(body) / 1e6,
         "reason_method": "/".join(methods),
     }
+
+
+async def closed_loop(
+    url: str, path: str, body: bytes, connections: int, seconds: float
+) -> dict[str, Any]:
+    """``connections`` clients each sending the next request as soon as the last answered,
+    for ``seconds``: the server's maximum throughput (requests/s), with latencies."""
+    host, port = url.removeprefix("http://").split(":")
+    assert host == HOST, "the load generator only targets loopback"
+    pool = _Pool(int(port), limit=connections)
+    for _ in range(20):
+        await pool.post(path, body)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    lat: list[float] = []
+    errors = 0
+
+    async def client() -> None:
+        nonlocal errors
+        while loop.time() < end:
+            t = loop.time()
+            try:
+                ok = await asyncio.wait_for(pool.post(path, body), 30) == 200
+            except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
+                print(f"request failed: {err!r}")
+                ok = False
+            lat.append(loop.time() - t)
+            errors += not ok
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    pool.close()
+    ms = np.array(lat) * 1000
+    return {
+        "requests": len(lat),
+        "errors": errors,
+        "achieved_rps": len(lat) / elapsed,
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "max_ms": float(ms.max()),
+    }

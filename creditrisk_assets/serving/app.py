@@ -120,7 +120,8 @@ def create_app(
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
     expected_key = settings.api_key.get_secret_value().encode() if settings.api_key else None
 
-    def require_key(key: str | None = Depends(api_key_header)) -> None:
+    async def require_key(key: str | None = Depends(api_key_header)) -> None:
+        # async: a plain def dependency runs in the threadpool, a hop per scoring request
         if expected_key is None:
             return
         if key is None or not secrets.compare_digest(key.encode(), expected_key):
@@ -172,20 +173,7 @@ def create_app(
     async def metadata() -> dict[str, Any]:
         """The served model: name, version, cut-off, training snapshot, metrics, checksum, and
         its public tags (no run ids, no server paths: ``champion.public_tags``)."""
-        s = served_model()
-        return {
-            "model_name": s.name,
-            "model_version": s.version,
-            "alias": s.alias,
-            "checksum": s.checksum,
-            "pd_cutoff": s.pd_cutoff,
-            "training_snapshot": s.training_snapshot,
-            "metrics": s.metrics,
-            "feature_spec_hash": s.model.spec.hash,
-            "n_features": len(s.feature_names),
-            "loaded_at": s.loaded_at,
-            "tags": s.tags,
-        }
+        return served_model().metadata()
 
     raw_schema = raw_records.raw_schema()
 

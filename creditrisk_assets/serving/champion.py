@@ -26,7 +26,7 @@ import xgboost as xgb
 
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
-from creditrisk_assets.serving.fastpath import tree_paths
+from creditrisk_assets.serving.fastpath import tree_paths, tree_shap
 from creditrisk_assets.serving.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class ServedModel:
     feature_index: dict[str, int] = field(default_factory=dict)
     descriptions: tuple[str, ...] = ()
     paths: tree_paths.TreePaths | None = None  # leaf-path margins and fast reason codes
+    shap: tree_shap.ShapTables | None = None  # small requests: routing and TreeSHAP tables
 
     @property
     def feature_names(self) -> list[str]:
@@ -110,6 +111,22 @@ class ServedModel:
     def booster_for(self, n_rows: int) -> tuple[xgb.Booster, int]:
         """The booster and thread count for a request of ``n_rows`` (``ScoringThreads``)."""
         return self.scoring.booster_for(n_rows)
+
+    def metadata(self) -> dict[str, Any]:
+        """What ``/metadata`` answers (public tags only; no run ids, no server paths)."""
+        return {
+            "model_name": self.name,
+            "model_version": self.version,
+            "alias": self.alias,
+            "checksum": self.checksum,
+            "pd_cutoff": self.pd_cutoff,
+            "training_snapshot": self.training_snapshot,
+            "metrics": self.metrics,
+            "feature_spec_hash": self.model.spec.hash,
+            "n_features": len(self.feature_names),
+            "loaded_at": self.loaded_at,
+            "tags": self.tags,
+        }
 
 
 def load_served_model(
@@ -146,6 +163,7 @@ def load_served_model(
         feature_index={n: i for i, n in enumerate(names)},
         descriptions=tuple(f.description for f in model.spec.features),
         paths=tree_paths.build(model.booster),
+        shap=tree_shap.build(model.booster),
     )
 
 

@@ -7,13 +7,19 @@ few milliseconds and at 10,000 rows the Python-level work per value is what cost
 
 Reason codes are the reason catalogue's principal statements (``risk.reasons``, via
 ``modeling.prediction.assess``): XGBoost's log-odds contributions summed per statement, only
-statements that *raise* the PD, heaviest first. ``exact`` (the default) is TreeSHAP, bit-for-bit
-what ``ScoringModel.contributions`` and batch scoring give; ``fast`` is XGBoost's approximate
-(Saabas) attribution along each row's decision path (worked out from the rows' leaves,
-``tree_paths.py``), roughly ten times cheaper, for large batches where TreeSHAP dominates the time
-(about 0.2-0.4 ms per row per hundred trees on this machine). The DMatrix here is built without
-names or types (the booster carries its own, and categorical splits are read from the trees): with
-300+ feature names the Python-side checks alone cost milliseconds per request.
+statements that *raise* the PD, heaviest first. ``exact`` (the default) is TreeSHAP, the values
+``ScoringModel.contributions`` and batch scoring give (XGBoost's ``pred_contribs``); ``fast`` is
+XGBoost's approximate (Saabas) attribution along each row's decision path (worked out from the
+rows' leaves, ``tree_paths.py``), roughly ten times cheaper, for large batches where TreeSHAP
+dominates the time (about 0.2-0.4 ms per row per hundred trees on this machine).
+
+Requests of up to ``tree_shap.MAX_ROWS`` rows do not call XGBoost: its per-call set-up (a
+DMatrix, two predictions) was ~4-5 ms of a one-row request's ~5.5 ms. Their margins (the same
+bits as XGBoost's), exact TreeSHAP (equal to XGBoost's to float32 rounding) and leaves (for
+``fast``) come from per-leaf tables built when the model loads (``fastpath/tree_shap.py``),
+checked against XGBoost then. Larger requests use XGBoost, on a DMatrix built without names or
+types (the booster carries its own, and categorical splits are read from the trees): with 300+
+feature names the Python-side checks alone cost milliseconds per request.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import xgboost as xgb
 from creditrisk_assets.modeling.prediction import assess
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
+from creditrisk_assets.serving.fastpath import tree_shap
 
 _F32_MAX = float(np.finfo(np.float32).max)
 MAX_REPORTED_ERRORS = 50
@@ -159,12 +166,18 @@ def reason_method(requested: str, n_rows: int, exact_max_rows: int) -> str:
 def _margins_and_contributions(
     served: ServedModel, x: np.ndarray, method: str, parallel: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Booster margins and contributions from one DMatrix: for one row, ``inplace_predict``'s
-    input checks cost ~0.15 ms, four times the prediction itself. ``fast`` reasons come with the
+    """Booster margins and contributions: for a few rows from the tables (module docstring),
+    else from one DMatrix (``inplace_predict``'s input checks cost more than the prediction at
+    one row). ``fast`` reasons come with the
     margin from each row's leaves where the model allows it (``tree_paths.py``: same margins,
     ~35 % less time than XGBoost's two passes). PD, decision and reasons are then assembled by
     ``modeling.prediction.assess``, as for ``ScoringModel.predict_pd`` and the batch tables.
     ``parallel=False``: the one-thread booster whatever the rows (chunks scored side by side)."""
+    if served.shap is not None and len(x) <= tree_shap.MAX_ROWS:  # no XGBoost call at all
+        if method == "exact":
+            return served.shap.explain(x)
+        if served.paths is not None:
+            return served.paths.explain(served.shap.leaves(x))
     booster, threads = served.booster_for(len(x) if parallel else 1)
     dm = xgb.DMatrix(x, nthread=threads)
     if method == "fast" and served.paths is not None:  # one pass over the trees, not two

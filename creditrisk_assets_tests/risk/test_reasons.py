@@ -125,3 +125,13 @@ def test_a_catalogue_with_undeclared_codes_is_refused() -> None:
         ReasonCatalogue("v", {"R1": "a"}, {}, {"X": "R2"})
     with pytest.raises(ValueError, match="both statement and exclusion"):
         ReasonCatalogue("v", {"R1": "a"}, {"R1": "b"}, {})
+
+
+def test_an_applicants_weights_do_not_depend_on_the_batch(store_columns) -> None:
+    spec = build_spec(store_columns, SQL_FILES)
+    rng = np.random.default_rng(1)
+    contrib = rng.normal(0, 0.1, size=(1300, len(spec.names))).astype(np.float32)
+    whole = principal_reasons(contrib, spec.names)
+    for start, size in ((0, 1), (3, 2), (10, 7), (40, 40), (50, 1250)):
+        part = principal_reasons(contrib[start : start + size], spec.names)
+        assert np.array_equal(part.weights, whole.weights[start : start + size], equal_nan=True)

@@ -40,7 +40,7 @@ def test_margins_are_xgboosts_bit_for_bit_and_attributions_its_saabas(served, ma
     booster = served.model.booster
     assert served.paths is not None
     # categorical splits are covered
-    assert any(tree["categories_nodes"] for tree in tree_paths._trees(booster))
+    assert any(tree["categories_nodes"] for tree in tree_paths.read_trees(booster))
     leaves, margin, approx = _xgboost(booster, matrix)
     got_margin, got = served.paths.explain(leaves)
     assert got_margin.dtype == np.float32 and np.array_equal(got_margin, margin)
@@ -77,7 +77,7 @@ def test_models_it_cannot_reproduce_are_left_to_xgboost() -> None:
 
 def test_a_table_that_disagrees_is_refused_with_a_warning(served, caplog) -> None:
     booster = served.model.booster
-    trees = tree_paths._trees(booster)
+    trees = tree_paths.read_trees(booster)
     nudged = dataclasses.replace(
         served.paths, base_margin=np.nextafter(served.paths.base_margin, np.float32(1))
     )
@@ -88,7 +88,7 @@ def test_a_table_that_disagrees_is_refused_with_a_warning(served, caplog) -> Non
 
 
 def test_a_model_file_it_cannot_read_still_serves_on_xgboost(served, monkeypatch, caplog) -> None:
-    monkeypatch.setattr(tree_paths, "_learner", lambda booster: {"gradient_booster": {}})
+    monkeypatch.setattr(tree_paths, "read_learner", lambda booster: {"gradient_booster": {}})
     with caplog.at_level(logging.WARNING, logger=tree_paths.__name__):
         assert tree_paths.build(served.model.booster) is None
     assert "cannot read the trees" in caplog.text

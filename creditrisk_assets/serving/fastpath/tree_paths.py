@@ -71,7 +71,7 @@ def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:
 
 
 def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
-    learner = _learner(booster)
+    learner = read_learner(booster)
     gbm = learner["gradient_booster"]
     if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
         return None
@@ -100,12 +100,13 @@ def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
     return table if _agrees(table, booster, model["trees"], n_features, seed) else None
 
 
-def _learner(booster: xgb.Booster) -> dict:
+def read_learner(booster: xgb.Booster) -> dict:
+    """The booster's learner section of its JSON model (also read by ``tree_shap.py``)."""
     return json.loads(booster.save_raw("json").decode())["learner"]
 
 
-def _trees(booster: xgb.Booster) -> list[dict]:
-    return _learner(booster)["gradient_booster"]["model"]["trees"]
+def read_trees(booster: xgb.Booster) -> list[dict]:
+    return read_learner(booster)["gradient_booster"]["model"]["trees"]
 
 
 def _tree_tables(tree: dict) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
@@ -148,7 +149,7 @@ def _agrees(
     table: TreePaths, booster: xgb.Booster, trees: list[dict], n_features: int, seed: int
 ) -> bool:
     """Compare with XGBoost on rows that take many different paths through the trees."""
-    x = _probe_rows(trees, n_features, seed)
+    x = probe_rows(trees, n_features, seed)
     dm = xgb.DMatrix(x)
     leaves = booster.predict(dm, pred_leaf=True, validate_features=False).reshape(len(x), -1)
     margin, contributions = table.explain(leaves)
@@ -168,7 +169,7 @@ def _agrees(
     return same_margin and close
 
 
-def _probe_rows(trees: list[dict], n_features: int, seed: int) -> np.ndarray:
+def probe_rows(trees: list[dict], n_features: int, seed: int) -> np.ndarray:
     """Rows of the trees' split values and the float just below each (so both branches get
     taken), their split categories, or missing values."""
     candidates: list[list[float]] = [[] for _ in range(n_features)]

@@ -6,7 +6,10 @@ probability (``predict``, what ``predict_proba`` returns for the positive class)
 TreeSHAP (``pred_contribs``), the four largest positive contributions as reason codes (feature
 names), and FastAPI's default JSON response. One uvicorn worker, like the API under test:
 
-    PEER_MODEL_FILE=... PEER_FEATURES=names.json uvicorn --factory api_peer:create_app
+    cd DIR_WITH_peer.json && uvicorn --factory --app-dir benchmarks api_peer:create_app
+
+``peer.json`` (in the working directory) names the model file and the feature names:
+``{"model_file": "...", "features": [...]}``.
 
 Not part of the project; only ``bench_api.py`` starts it, on 127.0.0.1.
 """
@@ -14,7 +17,7 @@ Not part of the project; only ``bench_api.py`` starts it, on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,11 +31,11 @@ class Rows(BaseModel):
 
 
 def create_app() -> FastAPI:
+    config = json.loads(Path("peer.json").read_text())
     booster = xgb.Booster()
-    booster.load_model(os.environ["PEER_MODEL_FILE"])
+    booster.load_model(config["model_file"])
     booster.set_param({"nthread": 1})
-    with open(os.environ["PEER_FEATURES"]) as f:
-        names = json.load(f)
+    names = config["features"]
     types = booster.feature_types
     app = FastAPI()
 

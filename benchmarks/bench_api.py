@@ -163,21 +163,17 @@ def main() -> None:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     setup = pipeline_champion(args.work, args.applicants)
-    names_file = setup["home"] / "bench-features.json"
-    names_file.write_text(json.dumps(setup["feature_names"]))
     started, load_before = time.perf_counter(), os.getloadavg()
     rows = setup["feature_rows"]
     one_row = json.dumps({"rows": rows[:1]}).encode()
     env = {**setup["env"], "CREDITRISK_API_POLL_SECONDS": "300"}
     env["CREDITRISK_API_MAX_BODY_BYTES"] = str(128 * 1024 * 1024)
-    peer_env = {
-        **setup["env"],
-        "PEER_MODEL_FILE": setup["model_file"],
-        "PEER_FEATURES": str(names_file),
-    }
+    peer_config = {"model_file": setup["model_file"], "features": setup["feature_names"]}
+    (setup["home"] / "peer.json").write_text(json.dumps(peer_config))
     out: dict[str, Any] = {}
 
-    proc, url = _serve(["api_peer:create_app"], peer_env, ROOT / "benchmarks")
+    peer = ["api_peer:create_app", "--app-dir", str(ROOT / "benchmarks")]
+    proc, url = _serve(peer, setup["env"], setup["home"])
     try:
         out["peer_max"] = _phase(
             proc,

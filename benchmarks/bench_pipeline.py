@@ -287,7 +287,7 @@ def main() -> int:
             cmd = [sys.executable, str(ROOT / "benchmarks" / "pipeline_pandas_baseline.py")]
             cmd += [str(folder), str(work / "pandas_store.parquet")]
             parts["pandas_baseline"] = timed(
-                "pandas_baseline", cmd, dict(os.environ), logs / "pandas.log"
+                "pandas_baseline", cmd, {**os.environ}, logs / "pandas.log"
             )
             print("   ", parts["pandas_baseline"].tail.strip().splitlines()[-1])
         if not args.skip_all_assets:

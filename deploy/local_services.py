@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,32 +43,44 @@ def admin(statement: str) -> None:
 
 
 def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Until ``url`` answers below 500 (a service up, whatever the route says)."""
     import httpx
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{log.stem} exited:\n{log.read_text(errors='replace')[-3000:]}")
+    def answers() -> bool:
         try:
-            if httpx.get(url, timeout=5).status_code < 500:
-                return
+            return httpx.get(url, timeout=5).status_code < 500
         except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"{log.stem} did not answer {url} in {timeout:.0f}s; see {log}")
+            return False
+
+    _wait(answers, proc, log, timeout, f"did not answer {url}")
 
 
 def wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Until something accepts connections on ``port`` (a gRPC server, which has no URL)."""
+
+    def listens() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    _wait(listens, proc, log, timeout, f"did not listen on {port}")
+
+
+def _wait(
+    ready: Callable[[], bool], proc: subprocess.Popen, log: Path, timeout: float, missed: str
+) -> None:
+    """Poll ``ready`` once a second; exit with the end of ``log`` if ``proc`` ends first, or
+    saying it ``missed`` once ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"{log.stem} exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(1)
-    raise SystemExit(f"{log.stem} did not listen on {port} in {timeout:.0f}s; see {log}")
+        if ready():
+            return
+        time.sleep(1)
+    raise SystemExit(f"{log.stem} {missed} in {timeout:.0f}s; see {log}")
 
 
 class Topology:

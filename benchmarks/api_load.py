@@ -73,6 +73,16 @@ class _Pool:
             writer.close()
 
 
+async def _answered(pool: _Pool, path: str, body: bytes, what: str) -> bool:
+    """One timed request of a load run: whether it got a 200 within 30 s; a failure is printed
+    and counted, not raised, so one dropped connection does not end the run."""
+    try:
+        return await asyncio.wait_for(pool.post(path, body), 30) == 200
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
+        print(f"{what} failed: {err!r}")
+        return False
+
+
 async def open_loop(url: str, path: str, body: bytes, rate: float, n: int) -> dict[str, Any]:
     """``n`` requests due at a fixed ``rate``; latency from due time to the full response."""
     host, port = url.removeprefix("http://").split(":")
@@ -89,11 +99,7 @@ async def open_loop(url: str, path: str, body: bytes, rate: float, n: int) -> di
         nonlocal errors
         due = t0 + i / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
-        try:
-            ok = await asyncio.wait_for(pool.post(path, body), 30) == 200
-        except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
-            print(f"request {i} failed: {err!r}")
-            ok = False
+        ok = await _answered(pool, path, body, f"request {i}")
         lat.append(loop.time() - due)
         errors += not ok
 
@@ -155,11 +161,7 @@ async def closed_loop(
         nonlocal errors
         while loop.time() < end:
             t = loop.time()
-            try:
-                ok = await asyncio.wait_for(pool.post(path, body), 30) == 200
-            except (OSError, TimeoutError, asyncio.IncompleteReadError) as err:
-                print(f"request failed: {err!r}")
-                ok = False
+            ok = await _answered(pool, path, body, "request")
             lat.append(loop.time() - t)
             errors += not ok
 

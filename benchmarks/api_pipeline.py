@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from api_setup import ROOT, SNAPSHOT, _json_rows, _records
+from api_setup import ROOT, SNAPSHOT, _records, score_applicant
 
 
 def pipeline_champion(work: Path, applicants: int) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def _write() -> None:
 
     from creditrisk_assets import settings
     from creditrisk_assets.modeling.registry import CHAMPION
-    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+    from creditrisk_assets.schema import HISTORY_TABLES
     from creditrisk_assets.wiring import default_resources
 
     home = settings.state_dir()
@@ -87,22 +87,8 @@ def _write() -> None:
     owner = records["bureau"].set_index("SK_ID_BUREAU")["SK_ID_CURR"]  # bureau_balance's
     balance = records["bureau_balance"]["SK_ID_BUREAU"].map(owner).value_counts()
     counts = counts.add(balance, fill_value=0).reindex(app["SK_ID_CURR"])
-    sk_id = int((counts - 50).abs().idxmin())
-    bureau = records["bureau"][records["bureau"]["SK_ID_CURR"] == sk_id]
-    history = {}
-    for name in HISTORY_TABLES:
-        f = records[name]
-        mine = (
-            f[f["SK_ID_BUREAU"].isin(bureau["SK_ID_BUREAU"])]
-            if name == "bureau_balance"
-            else f[f["SK_ID_CURR"] == sk_id]
-        )
-        history[name] = _json_rows(mine)
-    app_cols = table_spec("application_test").column_names
-    applicant = {
-        "application": _json_rows(app[app["SK_ID_CURR"] == sk_id][app_cols])[0],
-        "history": history,
-    }
+    applicant = score_applicant(records, int((counts - 50).abs().idxmin()))
+    history = applicant["history"]
     booster = model.booster
     facts = {
         "version": str(version),

@@ -49,7 +49,7 @@ def build_champion(work: Path, applicants: int) -> dict[str, Any]:
     from creditrisk_assets.features.catalog import build_spec
     from creditrisk_assets.features.sql_files import SQL_FILES
     from creditrisk_assets.modeling.training import TrainParams, train_model
-    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+    from creditrisk_assets.schema import HISTORY_TABLES
     from creditrisk_assets.serving.feature_sessions import features_for_records
     from creditrisk_assets.synthetic import generate_snapshot
 
@@ -79,7 +79,26 @@ def build_champion(work: Path, applicants: int) -> dict[str, Any]:
         if "SK_ID_CURR" in records[name].columns:
             counts = counts.add(records[name]["SK_ID_CURR"].value_counts(), fill_value=0)
     counts = counts.reindex(app["SK_ID_CURR"])  # history also covers application_test ids
-    sk_id = int((counts - 50).abs().idxmin())
+    applicant = score_applicant(records, int((counts - 50).abs().idxmin()))
+    history = applicant["history"]
+    feats[spec.names].to_parquet(cache / "features.parquet")
+    setup = {
+        "trees": trees,
+        "n_features": len(spec.names),
+        "applicant": applicant,
+        "history_records": sum(len(v) for v in history.values()),
+    }
+    (cache / "setup.json").write_text(json.dumps(setup))
+    return _register(work, cache, setup)
+
+
+def score_applicant(records: dict[str, pd.DataFrame], sk_id: int) -> dict[str, Any]:
+    """Applicant ``sk_id`` of ``application_train`` in the ``/score`` request shape: its
+    application row (the columns ``application_test`` has) and every history record of it,
+    bureau balances through its bureau credits."""
+    from creditrisk_assets.schema import HISTORY_TABLES, table_spec
+
+    app = records["application_train"]
     bureau = records["bureau"][records["bureau"]["SK_ID_CURR"] == sk_id]
     history = {}
     for name in HISTORY_TABLES:
@@ -91,19 +110,10 @@ def build_champion(work: Path, applicants: int) -> dict[str, Any]:
         )
         history[name] = _json_rows(rows)
     app_cols = table_spec("application_test").column_names
-    applicant = {
+    return {
         "application": _json_rows(app[app["SK_ID_CURR"] == sk_id][app_cols])[0],
         "history": history,
     }
-    feats[spec.names].to_parquet(cache / "features.parquet")
-    setup = {
-        "trees": trees,
-        "n_features": len(spec.names),
-        "applicant": applicant,
-        "history_records": sum(len(v) for v in history.values()),
-    }
-    (cache / "setup.json").write_text(json.dumps(setup))
-    return _register(work, cache, setup)
 
 
 def _register(work: Path, cache: Path, setup: dict[str, Any]) -> dict[str, Any]:
@@ -156,9 +166,10 @@ def start_server(
     return proc, url
 
 
-def wait_ready(proc: subprocess.Popen, probe: str, seconds: float) -> None:
+def wait_ready(proc: subprocess.Popen, probe: str, seconds: float, name: str | None = None) -> None:
     """Poll ``probe`` until it answers 200; raise (and stop ``proc``) if the server exits or
-    is not ready within ``seconds``."""
+    is not ready within ``seconds``. ``name`` says which server in the error (default: the
+    program ``proc`` ran)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -167,7 +178,7 @@ def wait_ready(proc: subprocess.Popen, probe: str, seconds: float) -> None:
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited during start-up")
+            raise RuntimeError(f"{name or proc.args[0]} exited during start-up")
         time.sleep(0.25)
     proc.terminate()
     raise RuntimeError(f"{probe} not ready within {seconds:.0f} s")

@@ -34,10 +34,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from api_load import HOST, big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
-from api_setup import ROOT
+from api_setup import ROOT, wait_ready
 
 NOTES = """
 What changed for the one-row `/predict` (issue 20), and what is left:
@@ -87,19 +86,9 @@ def _serve(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.P
         [sys.executable, "-m", "uvicorn", "--factory", *cmd, *args], env=env, cwd=cwd
     )
     url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            ready = "/ready" if "creditrisk" in cmd[0] else "/docs"
-            if httpx.get(f"{url}{ready}", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[0]} exited during start-up")
-        time.sleep(0.25)
-    proc.terminate()
-    raise RuntimeError("server not ready within 180 s")
+    ready = "/ready" if "creditrisk" in cmd[0] else "/docs"
+    wait_ready(proc, f"{url}{ready}", 180, name=cmd[0])
+    return proc, url
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -189,11 +189,8 @@ def serving_latency(parquet: Path, calls: int = 300) -> None:
 
 
 def _md5(path: Path) -> str:
-    digest = hashlib.md5()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "md5").hexdigest()  # read in blocks, not whole
 
 
 def main() -> None:

@@ -27,138 +27,19 @@ upper bounds; the load average is printed before and after each part.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline_runs import SNAPSHOT, fresh_home, generate, job  # benchmarks are scripts
+from timed_run import ROOT, Timed, mem_gb, timed
+
 KAGGLE_APPLICANTS = 307_511
-SNAPSHOT = "2026-11-01"
 TARGET_RATIO, TARGET_A_S, TARGET_RSS_GB, TARGET_C_S = 5.0, 35.0, 3.0, 240.0
 SCALED_RSS_GB, SCALED_TIME_FACTOR = 8.0, 12.0
-
-
-@dataclass
-class Timed:
-    """One timed command: wall, CPU and peak RSS from ``/usr/bin/time -v``."""
-
-    name: str
-    wall: float
-    cpu: float
-    rss_gb: float
-    rc: int
-    load: tuple[float, float]
-    steps: dict[str, float] = field(default_factory=dict)
-    tail: str = ""
-
-
-def _time_v(path: Path) -> tuple[float, float]:
-    text = path.read_text()
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
-    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
-    cpu = float(user.group(1)) + float(system.group(1)) if user and system else float("nan")
-    return cpu, int(rss.group(1)) / 1024**2 if rss else float("nan")
-
-
-def timed(name: str, cmd: list[str], env: dict[str, str], log: Path) -> Timed:
-    """Run ``cmd`` under ``/usr/bin/time -v``; its output goes to ``log``."""
-    stats = log.with_suffix(".time")
-    load_before = os.getloadavg()[0]
-    start = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.run(
-            ["/usr/bin/time", "-v", "-o", str(stats), *cmd],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    wall = time.perf_counter() - start
-    cpu, rss = _time_v(stats)
-    tail = "".join(log.read_text().splitlines(keepends=True)[-15:])
-    result = Timed(name, wall, cpu, rss, proc.returncode, (load_before, os.getloadavg()[0]))
-    result.tail = tail
-    status = "ok" if proc.returncode == 0 else f"FAILED rc={proc.returncode} (log {log})"
-    print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.2f} GB, {status}")
-    if proc.returncode != 0:
-        print(tail)
-    return result
-
-
-def generate(folder: Path, applicants: int) -> None:
-    if (folder / "MD5SUMS").is_file():
-        print(f"reusing the snapshot in {folder}")
-        return
-    cmd = [sys.executable, "-m", "creditrisk_assets.synthetic", "--snapshot", SNAPSHOT]
-    cmd += ["--applicants", str(applicants), "--seed", "7", "--out", str(folder)]
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    size = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e9
-    print(
-        f"generated {applicants:,} applicants ({size:.2f} GB CSV) in "
-        f"{time.perf_counter() - start:.0f} s (not counted)"
-    )
-
-
-def fresh_home(work: Path, name: str, landing: Path) -> dict[str, str]:
-    """A new state folder with the landing source, as a user's shell would export it."""
-    home = work / name
-    shutil.rmtree(home, ignore_errors=True)
-    (home / "dagster").mkdir(parents=True)
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "CREDITRISK_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster"),
-        "CREDITRISK_SOURCE": "landing",
-        "CREDITRISK_LANDING_DIR": str(landing),
-    }
-    cli = [sys.executable, "-m", "creditrisk_assets.cli", "add-snapshot", SNAPSHOT]
-    subprocess.run(cli, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return env
-
-
-def job(name: str, env: dict[str, str], logs: Path) -> Timed:
-    cmd = [str(BIN / "dagster"), "job", "execute", "-m", "creditrisk_assets.definitions"]
-    cmd += ["-j", name, "--tags", json.dumps({"dagster/partition": SNAPSHOT})]
-    result = timed(name, cmd, env, logs / f"{name}.log")
-    result.steps = step_times(Path(env["DAGSTER_HOME"]), name)
-    return result
-
-
-def step_times(dagster_home: Path, job_name: str) -> dict[str, float]:
-    """Seconds per step of the job's latest run (STEP_START to STEP_SUCCESS/FAILURE)."""
-    code = (
-        "import json, sys, dagster as dg\n"
-        "inst = dg.DagsterInstance.from_config(sys.argv[1])\n"
-        "run = inst.get_runs(dg.RunsFilter(job_name=sys.argv[2]), limit=1)[0]\n"
-        "starts, out = {}, {}\n"
-        "for e in inst.all_logs(run.run_id):\n"
-        "    ev = e.dagster_event\n"
-        "    if ev is None or ev.step_key is None: continue\n"
-        "    if ev.event_type_value == 'STEP_START': starts[ev.step_key] = e.timestamp\n"
-        "    elif ev.event_type_value in ('STEP_SUCCESS', 'STEP_FAILURE'):\n"
-        "        out[ev.step_key] = e.timestamp - starts.get(ev.step_key, e.timestamp)\n"
-        "print(json.dumps(out))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(dagster_home), job_name],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
-    )
-    return json.loads(proc.stdout) if proc.returncode == 0 else {}
 
 
 def verdict(ok: bool | None, *parts: Timed) -> str:
@@ -177,7 +58,7 @@ def summary(args: argparse.Namespace, parts: dict[str, Timed], csv_gb: float) ->
     a_cpu = ingest.cpu + features.cpu
     lines = [
         f"Snapshot: {args.applicants:,} applicants, {csv_gb:.2f} GB CSV; machine: "
-        f"{os.cpu_count()} cores, {_mem_gb():.0f} GB RAM; load average now "
+        f"{os.cpu_count()} cores, {mem_gb():.0f} GB RAM; load average now "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
         "",
         "| part | wall s | CPU s | peak RSS GB | load before/after |",
@@ -242,10 +123,6 @@ def step_table(parts: dict[str, Timed]) -> str:
             f"{t.wall - sum(t.steps.values()):.1f} |"
         )
     return "\n".join(lines)
-
-
-def _mem_gb() -> float:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
 
 
 def main() -> int:

@@ -38,16 +38,11 @@ import functools
 import inspect
 import warnings
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import dagster as dg
-from dagster._core.event_api import PartitionKeyFilter
-from dagster._core.storage.asset_check_execution_record import (
-    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
-)
+
+from creditrisk_assets.gate_verdicts import REASON_RANK, Blocker, judge_checks
 
 #: Attribute set on a gated compute function (``creditrisk_assets_tests/core/test_gates.py``
 #: asserts every asset with upstream assets carries it).
@@ -60,37 +55,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 warnings.filterwarnings(
     "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=Warning
 )
-
-
-FAILED, STALE, UNFINISHED, NEVER = (
-    "failed",
-    "did not run on the current data",
-    "did not finish",
-    "never ran",
-)
-#: Which blocker to name first (the rest are listed in the failure's metadata).
-REASON_RANK = {FAILED: 0, STALE: 1, UNFINISHED: 2, NEVER: 3}
-
-
-@dataclass(frozen=True)
-class Blocker:
-    """One upstream blocking check that stops the step, and why."""
-
-    check: dg.AssetCheckKey
-    partition: str | None
-    reason: str  # one of FAILED, STALE, UNFINISHED, NEVER
-    run_id: str | None = None
-    detail: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"{self.check.asset_key.to_user_string()}:{self.check.name}"
-
-    def describe(self) -> str:
-        where = f" for {self.partition}" if self.partition else ""
-        run = f" (run {self.run_id[:8]})" if self.run_id else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.name} {self.reason}{where}{run}{detail}"
 
 
 def ordering_only_of(asset_graph: Any, key: dg.AssetKey) -> frozenset[dg.AssetKey]:
@@ -145,65 +109,6 @@ def blocking_checks(asset_graph: Any, asset_keys: Collection[dg.AssetKey]) -> li
     return sorted(nodes, key=lambda n: (order[n.key.asset_key], n.key.name))
 
 
-def _latest_materialization_id(
-    instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None
-) -> int | None:
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition] if partition else None),
-        limit=1,
-    ).records
-    return records[0].storage_id if records else None
-
-
-def _targets_other_data(record: AssetCheckExecutionRecord, current: int | None) -> bool:
-    """Whether the evaluation was of another materialization than the one now in place."""
-    evaluation = record.evaluation
-    target = evaluation.target_materialization_data if evaluation else None
-    return current is not None and (target is None or target.storage_id != current)
-
-
-def _verdict(
-    record: AssetCheckExecutionRecord | None,
-    check: dg.AssetCheckKey,
-    partition: str | None,
-    current_materialization: int | None,
-    completed: AssetCheckExecutionRecord | None = None,
-) -> Blocker | None:
-    """``record`` is the latest execution of ``check`` (planned ones included); ``completed``
-    the latest that finished, read only when ``record`` is still planned."""
-    if record is None:
-        return Blocker(check, partition, NEVER)
-    if record.status == AssetCheckExecutionRecordStatus.PLANNED:
-        # Dagster plans a run's checks when the run is created, queued or not. A newer plan (a
-        # queued run, or automation about to recheck) does not void an evaluation that finished
-        # on the data in place now; without one, the check did not finish on it (its run died,
-        # skipped it, or is between the materialization and the check).
-        if completed is None or _targets_other_data(completed, current_materialization):
-            return Blocker(check, partition, UNFINISHED, record.run_id)
-        record = completed
-    if _targets_other_data(record, current_materialization):
-        return Blocker(check, partition, STALE, record.run_id, "rematerialized since")
-    evaluation = record.evaluation
-    if record.status == AssetCheckExecutionRecordStatus.FAILED and (
-        evaluation is None or evaluation.severity == dg.AssetCheckSeverity.ERROR
-    ):
-        detail = (evaluation.description or "") if evaluation else ""
-        return Blocker(check, partition, FAILED, record.run_id, detail[:200])
-    return None
-
-
-def _latest_completed(
-    instance: dg.DagsterInstance, key: dg.AssetCheckKey, partition: str | None
-) -> AssetCheckExecutionRecord | None:
-    records = instance.event_log_storage.get_asset_check_execution_history(
-        key,
-        limit=1,
-        status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
-        partition_filter=PartitionKeyFilter(key=partition),
-    )
-    return records[0] if records else None
-
-
 def find_blockers(
     instance: dg.DagsterInstance,
     asset_graph: Any,
@@ -211,45 +116,15 @@ def find_blockers(
     partition: str | None,
     ignore: Collection[dg.AssetKey] = (),
 ) -> list[Blocker]:
-    """Every upstream blocking check that forbids computing ``keys`` for ``partition``.
-
-    One check-execution query per partition filter (at most two), one materialization query
-    per checked upstream asset, and one more per check whose latest execution is only planned.
-    """
+    """Every upstream blocking check that forbids computing ``keys`` for ``partition``: the
+    checks this graph puts in scope, judged on the instance by ``gate_verdicts.judge_checks``."""
     partitions_def = asset_graph.get(next(iter(keys))).partitions_def
     checks = blocking_checks(
         asset_graph, upstream_check_scope(asset_graph, keys, partitions_def, ignore)
     )
     if not checks:
         return []
-    by_filter: dict[str | None, list[dg.AssetCheckKey]] = {}
-    for node in checks:
-        by_filter.setdefault(partition if node.partitions_def else None, []).append(node.key)
-    latest: dict[dg.AssetCheckKey, AssetCheckExecutionRecord] = {}
-    for key_filter, check_keys in by_filter.items():
-        latest.update(
-            instance.event_log_storage.get_latest_asset_check_execution_by_key(
-                check_keys, partition_filter=PartitionKeyFilter(key=key_filter)
-            )
-        )
-    materialized: dict[dg.AssetKey, int | None] = {}
-    blockers = []
-    for node in checks:
-        asset_key = node.key.asset_key
-        if asset_key not in materialized:
-            asset_partition = partition if asset_graph.get(asset_key).partitions_def else None
-            materialized[asset_key] = _latest_materialization_id(
-                instance, asset_key, asset_partition
-            )
-        record = latest.get(node.key)
-        completed = None
-        if record is not None and record.status == AssetCheckExecutionRecordStatus.PLANNED:
-            check_partition = partition if node.partitions_def else None
-            completed = _latest_completed(instance, node.key, check_partition)
-        blocker = _verdict(record, node.key, partition, materialized[asset_key], completed)
-        if blocker is not None:
-            blockers.append(blocker)
-    return blockers
+    return judge_checks(instance, asset_graph, checks, partition)
 
 
 def code_location_graph(context: dg.AssetExecutionContext) -> Any:

@@ -21,18 +21,14 @@ What runs (each its own process group, logs under ``<dir>/logs``):
 ``CREDITRISK_HOME`` points at ``<dir>/state``; nothing there holds lake or MLflow data (the
 delivery test asserts it). Ports are the usual ones (3000 UI, 8000 API, 5000 MLflow) unless
 ``--free-ports``. ``<dir>/topology.json`` records ports, databases, pids and the environment.
+How each process is started, waited on and stopped is ``local_services.py``'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
 import shlex
 import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -40,32 +36,26 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+# Run as a script (``make prod-local``) or loaded by path (test_compose.py): either way the
+# helpers beside this file are importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from local_services import (
+    PG,
+    REPO,
+    Topology,
+    admin,
+    free_port,
+    group_members,
+    signal_group,
+    wait_http,
+    wait_port,
+)
+
 BIN = Path(sys.executable).parent
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 LAKE_BUCKET, MLFLOW_BUCKET = "creditrisk-lake", "creditrisk-mlflow"
 DEFAULT_PORTS = {"moto": 5001, "mlflow": 5000, "code": 4000, "webserver": 3000, "api": 8000}
 #: Fake credentials for moto; a real deployment gets them from its role, never from a file.
 FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _admin(statement: str) -> None:
-    """One statement on the server's ``postgres`` database, outside a transaction."""
-    import psycopg2
-
-    con = psycopg2.connect(dbname="postgres", **PG)
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        con.close()
 
 
 def instance_yaml(max_runs: int | None, root: Path | None = None) -> dict:
@@ -115,76 +105,20 @@ def _environment(root: Path, ports: dict[str, int], dbs: dict[str, str], args) -
     return env
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{log.stem} exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(url, timeout=5).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"{log.stem} did not answer {url} in {timeout:.0f}s; see {log}")
-
-
-def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{log.stem} exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(1)
-    raise SystemExit(f"{log.stem} did not listen on {port} in {timeout:.0f}s; see {log}")
-
-
-class Topology:
-    """The started processes and what they need; saved to ``topology.json`` for ``stop``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root, self.file = root, root / "topology.json"
-        self.state: dict = json.loads(self.file.read_text()) if self.file.is_file() else {}
-        self.state.setdefault("pids", {})
-
-    def save(self) -> None:
-        self.file.write_text(json.dumps(self.state, indent=1, sort_keys=True))
-
-    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = self.root / "logs" / f"{name}.log"
-        with log.open("ab") as out:
-            proc = subprocess.Popen(
-                argv,
-                cwd=REPO,
-                env={**os.environ, **env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: stop() ends its children too
-            )
-        self.state["pids"][name] = proc.pid
-        self.save()
-        return proc
-
-
 def start(args: argparse.Namespace) -> None:
     root = Path(args.dir).resolve()
     if (root / "topology.json").is_file():
         raise SystemExit(f"{root} holds a running topology: stop it first")
     for sub in ("logs", "dagster", "state", "landing", "reports"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    ports = {k: _free_port() if args.free_ports else v for k, v in DEFAULT_PORTS.items()}
+    ports = {k: free_port() if args.free_ports else v for k, v in DEFAULT_PORTS.items()}
     tag = uuid.uuid4().hex[:8]
     dbs = {role: f"creditrisk_{role}_{tag}" for role in ("dagster", "mlflow", "decisions")}
     topo = Topology(root)
     topo.state.update(ports=ports, databases=dbs)
     topo.save()
     for db in dbs.values():
-        _admin(f'CREATE DATABASE "{db}"')
+        admin(f'CREATE DATABASE "{db}"')
     env = _environment(root, ports, dbs, args)
     topo.state["env"] = env
     dagster_home = root / "dagster"
@@ -199,7 +133,7 @@ def start(args: argparse.Namespace) -> None:
         [str(BIN / "python"), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(ports["moto"])],
         env,
     )
-    _wait_http(f"{env['CREDITRISK_S3_ENDPOINT_URL']}/moto-api/", moto, logs / "moto.log", 60)
+    wait_http(f"{env['CREDITRISK_S3_ENDPOINT_URL']}/moto-api/", moto, logs / "moto.log", 60)
     import boto3
 
     s3 = boto3.client(
@@ -251,8 +185,8 @@ def start(args: argparse.Namespace) -> None:
         ],
         env,
     )
-    _wait_http(f"{env['MLFLOW_TRACKING_URI']}/health", mlflow, logs / "mlflow.log", 180)
-    _wait_port(ports["code"], code, logs / "code-server.log", 180)
+    wait_http(f"{env['MLFLOW_TRACKING_URI']}/health", mlflow, logs / "mlflow.log", 180)
+    wait_port(ports["code"], code, logs / "code-server.log", 180)
     daemon = topo.spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], env)
     web = topo.spawn(
         "webserver",
@@ -280,10 +214,10 @@ def start(args: argparse.Namespace) -> None:
         ],
         env,
     )
-    _wait_http(
+    wait_http(
         f"http://127.0.0.1:{ports['webserver']}/server_info", web, logs / "webserver.log", 180
     )
-    _wait_http(f"http://127.0.0.1:{ports['api']}/health", api, logs / "api.log", 180)
+    wait_http(f"http://127.0.0.1:{ports['api']}/health", api, logs / "api.log", 180)
     if daemon.poll() is not None:
         raise SystemExit(f"daemon exited:\n{(logs / 'daemon.log').read_text()[-3000:]}")
     print(
@@ -316,41 +250,23 @@ def stop(args: argparse.Namespace) -> None:
         return
     pids = list(topo.state["pids"].values())
     for pid in reversed(pids):
-        _signal_group(pid, signal.SIGINT)
+        signal_group(pid, signal.SIGINT)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and group_members(set(pids)):
         time.sleep(0.5)
     for pid in pids:
-        _signal_group(pid, signal.SIGKILL)
+        signal_group(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and group_members(set(pids)):
         time.sleep(0.2)
     if not args.keep_databases:
         for db in topo.state.get("databases", {}).values():
-            _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     topo.file.unlink()
     left = group_members(set(pids))
     if left:
         raise SystemExit(f"processes still alive after SIGKILL: {left}")
     print(f"stopped; logs kept in {topo.root / 'logs'}")
-
-
-def group_members(groups: set[int]) -> list[int]:
-    """Live (non-zombie) processes whose process group is one of ``groups`` (Linux ``/proc``)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended while being read
-        if fields[0] != "Z" and int(fields[2]) in groups:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)
 
 
 def print_env(args: argparse.Namespace) -> None:

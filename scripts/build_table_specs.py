@@ -26,15 +26,11 @@ FILES = {
     "installments_payments": "installments_payments.csv",
     "credit_card_balance": "credit_card_balance.csv",
 }
+# The data dictionary names the two application files together.
 DICT_TABLE = {
+    **FILES,
     "application_train": "application_{train|test}.csv",
     "application_test": "application_{train|test}.csv",
-    "bureau": "bureau.csv",
-    "bureau_balance": "bureau_balance.csv",
-    "previous_application": "previous_application.csv",
-    "pos_cash_balance": "POS_CASH_balance.csv",
-    "installments_payments": "installments_payments.csv",
-    "credit_card_balance": "credit_card_balance.csv",
 }
 KEYS = {
     "application_train": ["SK_ID_CURR"],

@@ -24,6 +24,7 @@ from creditrisk_assets.alerts.notifier import (
     Alert,
     Notifier,
 )
+from creditrisk_assets.check_records import check_label, run_check_evaluations
 from creditrisk_assets.ingest.assets import raw_freshness_policy
 from creditrisk_assets.keys import raw_key
 from creditrisk_assets.schema import RAW_TABLES
@@ -35,21 +36,16 @@ OVERDUE = "FAIL"
 
 def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
     """The blocking checks that failed in a run: name, asset, partition and their metadata."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
     failed = []
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        evaluation = event.event_specific_data if event is not None else None
-        if evaluation is None or evaluation.passed or not getattr(evaluation, "blocking", False):
+    for evaluation in run_check_evaluations(instance, run_id):
+        if evaluation.passed or not getattr(evaluation, "blocking", False):
             continue
         if evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
         meta = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
         failed.append(
             {
-                "check": f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
+                "check": check_label(evaluation),
                 "partition": getattr(evaluation, "partition", None),
                 "metadata": meta,
             }

@@ -10,6 +10,7 @@ each request idempotent.
 import dagster as dg
 
 from creditrisk_assets import settings
+from creditrisk_assets.check_records import check_label, run_check_evaluations
 from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
 from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.keys import CANDIDATE
@@ -45,17 +46,13 @@ def sensor_result(requests: list[dg.RunRequest], skips: list[str], cursor: int |
 
 def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, list[str]]:
     """(blocking checks evaluated, failed ones) in a run."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
     evaluated, failed = 0, []
-    for rec in records:
-        ev = rec.event_log_entry.dagster_event.event_specific_data
+    for ev in run_check_evaluations(instance, run_id):
         if ev.severity != dg.AssetCheckSeverity.ERROR or not getattr(ev, "blocking", True):
             continue
         evaluated += 1
         if not ev.passed:
-            failed.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
+            failed.append(check_label(ev))
     return evaluated, failed
 
 

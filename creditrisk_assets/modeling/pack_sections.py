@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from creditrisk_assets import settings
+from creditrisk_assets.check_records import check_label, run_check_evaluations
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.monitoring.drift import psi_numpy, psi_sql
 
@@ -108,24 +109,15 @@ def fairness_rows(
 
 def check_rows(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
     """Every asset check evaluated in the run that trained the version, in the order run."""
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    rows = []
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        ev = event.event_specific_data if event is not None else None
-        if ev is None:
-            continue
-        rows.append(
-            {
-                "name": f"{ev.asset_key.to_user_string()}:{ev.check_name}",
-                "passed": bool(ev.passed),
-                "severity": ev.severity.value,
-                "detail": ev.description or "",
-            }
-        )
-    return rows
+    return [
+        {
+            "name": check_label(ev),
+            "passed": bool(ev.passed),
+            "severity": ev.severity.value,
+            "detail": ev.description or "",
+        }
+        for ev in run_check_evaluations(instance, run_id)
+    ]
 
 
 def limitations(

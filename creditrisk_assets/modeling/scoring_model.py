@@ -79,11 +79,8 @@ class ReasonCode:
 
 
 def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # read in blocks, not whole
 
 
 def artifact_checksum(model_dir: str | Path) -> str:

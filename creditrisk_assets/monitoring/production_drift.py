@@ -86,11 +86,7 @@ def write_population(
     """Write the snapshot's population the champion decided to ``out`` (Parquet); its rows.
     ``postgres_rows``: the API's decisions when it logs to PostgreSQL (all functions here)."""
     _where(con, lake_root, feature_store, postgres_rows)
-    params = {"model_name": model_name, "model_version": str(version)}
-    rel = Warehouse.run_sql_file(con, "production_drift_population", params)
-    assert rel is not None
-    rel.write_parquet(str(out))
-    return int(con.read_parquet(str(out)).count("*").fetchall()[0][0])
+    return _write_version_rows(con, "production_drift_population", model_name, version, out)
 
 
 def write_log_scores(
@@ -103,8 +99,16 @@ def write_log_scores(
 ) -> int:
     """Write every PD the version returned (the whole log) to ``out``; its rows."""
     _where(con, lake_root, None, postgres_rows)
+    return _write_version_rows(con, "production_drift_log_scores", model_name, version, out)
+
+
+def _write_version_rows(
+    con: duckdb.DuckDBPyConnection, sql_file: str, model_name: str, version: str, out: Path
+) -> int:
+    """Run ``sql_file`` for one model version on the views ``_where`` set, write its rows to
+    ``out`` (Parquet) and count them there."""
     params = {"model_name": model_name, "model_version": str(version)}
-    rel = Warehouse.run_sql_file(con, "production_drift_log_scores", params)
+    rel = Warehouse.run_sql_file(con, sql_file, params)
     assert rel is not None
     rel.write_parquet(str(out))
     return int(con.read_parquet(str(out)).count("*").fetchall()[0][0])

@@ -27,6 +27,7 @@ import xgboost as xgb
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.modeling.scoring_model import ScoringModel
 from creditrisk_assets.serving.fastpath import tree_paths, tree_shap
+from creditrisk_assets.serving.fastpath.shap_lookup import ShapTables
 from creditrisk_assets.serving.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class ServedModel:
     feature_index: dict[str, int] = field(default_factory=dict)
     descriptions: tuple[str, ...] = ()
     paths: tree_paths.TreePaths | None = None  # leaf-path margins and fast reason codes
-    shap: tree_shap.ShapTables | None = None  # small requests: routing and TreeSHAP tables
+    shap: ShapTables | None = None  # small requests: routing and TreeSHAP tables
 
     @property
     def feature_names(self) -> list[str]:

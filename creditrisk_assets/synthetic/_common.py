@@ -113,6 +113,20 @@ def count_draw(rng: np.random.Generator, n: int, mean: float, shape: float) -> n
     return rng.poisson(lam).astype(np.int64)
 
 
+def records_per_applicant(
+    rng: np.random.Generator, n: int, p_has: float, mean: float, shape: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many history records each of ``n`` applicants has, and each record's applicant.
+
+    An applicant has none with probability ``1 - p_has``, else ``1 +`` an over-dispersed count
+    (``count_draw``) so that those with records average ``mean``. Bureau credits and previous
+    applications draw their counts this way, in this order of random draws."""
+    has = rng.random(n) < p_has
+    counts = np.where(has, 1 + count_draw(rng, n, mean - 1, shape), 0)
+    parent, _ = expand(counts)
+    return counts, parent
+
+
 def months_of(days: np.ndarray) -> np.ndarray:
     """Day offset (negative = past) -> MONTHS_BALANCE-style month offset (floor)."""
     return np.floor(np.asarray(days, dtype=float) / DAYS_PER_MONTH).astype(np.int64)

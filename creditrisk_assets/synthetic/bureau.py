@@ -16,13 +16,13 @@ from creditrisk_assets.synthetic._common import (
     MAX_MONTHS_BACK,
     Cat,
     Column,
-    count_draw,
     expand,
     group_counts,
     money,
     months_of,
     pick,
     pick_shifted,
+    records_per_applicant,
     share,
     sigmoid,
 )
@@ -50,9 +50,7 @@ def generate_bureau(
 ) -> tuple[dict[str, Column], dict[str, Column], dict[str, np.ndarray]]:
     """Bureau rows, bureau_balance rows, and per-applicant aggregates used by the true PD."""
     n = len(sk_id_curr)
-    has = rng.random(n) < P_HAS_BUREAU
-    counts = np.where(has, 1 + count_draw(rng, n, MEAN_RECORDS - 1, 1.3), 0)
-    parent, _ = expand(counts)
+    counts, parent = records_per_applicant(rng, n, P_HAS_BUREAU, MEAN_RECORDS, 1.3)
     r = len(parent)
     wr = w_hist[parent] + 0.5 * rng.standard_normal(r)
 

@@ -18,12 +18,11 @@ from creditrisk_assets.synthetic._common import (
     SENTINEL_DAYS,
     Cat,
     Column,
-    count_draw,
-    expand,
     group_counts,
     half_units,
     money,
     pick,
+    records_per_applicant,
     sigmoid,
 )
 from creditrisk_assets.synthetic.previous_columns import descriptive_columns
@@ -67,9 +66,7 @@ def generate_previous(
     rng: np.random.Generator, sk_id_curr: np.ndarray, w_hist: np.ndarray, first_id: int
 ) -> tuple[dict[str, Column], LoanBook, dict[str, np.ndarray]]:
     n = len(sk_id_curr)
-    has = rng.random(n) < P_HAS_PREVIOUS
-    counts = np.where(has, 1 + count_draw(rng, n, MEAN_PREVIOUS - 1, 1.1), 0)
-    parent, _ = expand(counts)
+    counts, parent = records_per_applicant(rng, n, P_HAS_PREVIOUS, MEAN_PREVIOUS, 1.1)
     m = len(parent)
     wp = w_hist[parent] + 0.6 * rng.standard_normal(m)
 

@@ -13,6 +13,8 @@ body takes is decided in one place, ``serving/dispatch.py``.
   thread parses the next chunk.
 - ``tree_paths.py``: margins and approximate (Saabas) reason codes from each row's leaves, one
   pass over the trees instead of XGBoost's two; checked against XGBoost when a model loads.
+- ``tree_shap.py``: exact TreeSHAP tables per leaf, built and checked against XGBoost when a
+  model loads; ``shap_lookup.py`` reads them for requests of up to ``tree_shap.MAX_ROWS`` rows.
 - ``memory.py``: process-wide tuning, glibc's malloc thresholds (large buffers reused, not
   faulted in afresh) and ``gc.freeze`` of the start-up objects.
 

@@ -13,7 +13,9 @@ the field), and refuses a large one outright with simdjson's message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import simdjson
 
@@ -21,6 +23,8 @@ from creditrisk_assets.serving.fastpath.json_rows import pooled_parser
 
 #: Unreadable bodies up to this size are left for pydantic to word the 422 (cheap at this size).
 PYDANTIC_JUDGES_UP_TO = 32 * 1024
+
+T = TypeVar("T")
 
 
 class Unreadable(ValueError):
@@ -40,18 +44,24 @@ def _parse_error(err: Exception) -> Unreadable:
     return Unreadable(f"Invalid JSON: {err}")
 
 
-def predict_rows(body: bytes) -> int | None:
-    """Length of the top-level ``rows`` or ``data`` array (the longer), or ``None`` when the
-    body has neither (the models' own checks then refuse it)."""
+def _read_parsed(body: bytes, read: Callable[[object], T]) -> T:
+    """``read`` of ``body`` parsed on a pooled simdjson parser; ``Unreadable`` if it is not
+    strict JSON."""
     with pooled_parser() as parser:
         try:
             doc = parser.parse(body)
         except (ValueError, RuntimeError) as err:
             raise _parse_error(err) from None
         try:
-            return _predict_rows(doc)
+            return read(doc)
         finally:
             del doc  # a parser is only reused once no document of its own is alive
+
+
+def predict_rows(body: bytes) -> int | None:
+    """Length of the top-level ``rows`` or ``data`` array (the longer), or ``None`` when the
+    body has neither (the models' own checks then refuse it)."""
+    return _read_parsed(body, _predict_rows)
 
 
 def _predict_rows(doc: object) -> int | None:
@@ -64,15 +74,7 @@ def _predict_rows(doc: object) -> int | None:
 def score_counts(body: bytes, max_applicants: int) -> ScoreCounts | None:
     """Applicants and history records of a ``/score`` body, or ``None`` when it has no
     top-level ``applicants`` array (the request model then says what is wrong)."""
-    with pooled_parser() as parser:
-        try:
-            doc = parser.parse(body)
-        except (ValueError, RuntimeError) as err:
-            raise _parse_error(err) from None
-        try:
-            return _score_counts(doc, max_applicants)
-        finally:
-            del doc
+    return _read_parsed(body, lambda doc: _score_counts(doc, max_applicants))
 
 
 def _score_counts(doc: object, max_applicants: int) -> ScoreCounts | None:

@@ -1,4 +1,5 @@
-"""Exact TreeSHAP and margins for a few rows without XGBoost: precomputed per-leaf tables.
+"""Exact TreeSHAP and margins for a few rows without XGBoost: building the per-leaf tables
+(``build``) that ``shap_lookup.ShapTables`` reads per request.
 
 Why: a one-row ``/predict`` with the default (exact) reason codes spent most of its server CPU
 in XGBoost's entry points, not in the arithmetic: building a DMatrix (~0.5-1 ms for one row),
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
 from functools import cache
 from math import factorial
 
@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 import xgboost as xgb
 
+from creditrisk_assets.serving.fastpath.shap_lookup import ShapTables
 from creditrisk_assets.serving.fastpath.tree_paths import probe_rows, read_learner
 
 log = logging.getLogger(__name__)
@@ -54,77 +55,6 @@ ATOL = 1e-5
 MAX_ROWS = 64
 #: A path with n distinct features has a 2^n x n table per leaf: depth 10 is the practical end.
 MAX_PATH_FEATURES = 10
-
-
-@dataclass(frozen=True)
-class ShapTables:
-    """Splits, leaf paths and Shapley tables of one booster, all trees' leaves in tree order
-    (``L`` leaves; paths padded to ``D`` steps and ``P`` distinct features)."""
-
-    n_features: int
-    base_margin: np.float32
-    split_feature: np.ndarray  # (splits,) int64
-    threshold: np.ndarray  # (splits,) float32; unused for categorical splits
-    default_left: np.ndarray  # (splits,) bool: where a missing value goes
-    cat_split: np.ndarray  # (C,) the categorical splits among all splits
-    cat_base: np.ndarray  # (C,) each one's first entry in ``cat_left``
-    cat_width: np.ndarray  # (C,) its largest category + 1
-    cat_left: np.ndarray  # bool per (split, slot): slot 0 invalid, 1.. categories, then
-    #                       out of range, then missing (see ``_categorical_left``)
-    step_split: np.ndarray  # (D, L) split of each path step; padding: the always-true column
-    step_left: np.ndarray  # (D, L) bool: the path goes left there (padding: True)
-    step_bit: np.ndarray  # (D, L) 1 << position of the step's feature in the leaf's pattern
-    full_pattern: np.ndarray  # (L,) every feature followed: (1 << n) - 1
-    slot_stride: np.ndarray  # (P, L) n of the leaf (padding: 0)
-    slot_index: np.ndarray  # (P, L) table offset of the leaf + position (padding: a 0 entry)
-    slot_features: sp.csr_matrix  # (features, P * L) 1 where a slot belongs to a feature
-    leaf_value: np.ndarray  # (L,) float32
-    leaf_node: np.ndarray  # (L,) the leaf's node number in its tree
-    table: np.ndarray  # float64 per (leaf, pattern, position): phi of that feature
-
-    def explain(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Float32 margins and float32 exact TreeSHAP attributions (rows x features)."""
-        rows = len(x)
-        failed = self._failed(x)
-        pattern = self.full_pattern & ~failed
-        phi = self.table[pattern[:, None, :] * self.slot_stride + self.slot_index]
-        contrib = (self.slot_features @ phi.reshape(rows, -1).T).T.astype(np.float32, order="C")
-        # one leaf per tree is reached; XGBoost adds their values to the base margin in tree
-        # order in float32, and so does this sequential float32 accumulation
-        _, reached = np.nonzero(failed == 0)
-        terms = self.leaf_value[reached].reshape(rows, -1)
-        start = np.full((rows, 1), self.base_margin, dtype=np.float32)
-        margin = np.cumsum(np.hstack([start, terms]), axis=1, dtype=np.float32)[:, -1]
-        return margin, contrib
-
-    def leaves(self, x: np.ndarray) -> np.ndarray:
-        """Each row's leaf in each tree, numbered as XGBoost's ``pred_leaf`` numbers them."""
-        _, reached = np.nonzero(self._failed(x) == 0)
-        return self.leaf_node[reached].reshape(len(x), -1)
-
-    def _failed(self, x: np.ndarray) -> np.ndarray:
-        """(rows, L): bit ``j`` set where the row leaves the path to a leaf at a split on the
-        leaf's ``j``-th feature; 0 for the one leaf per tree the row reaches."""
-        rows, n_splits = len(x), len(self.split_feature)
-        values = x[:, self.split_feature]
-        left = np.ones((rows, n_splits + 1), dtype=bool)  # the last column pads short paths
-        with np.errstate(invalid="ignore"):
-            left[:, :n_splits] = np.where(
-                np.isnan(values), self.default_left, values < self.threshold
-            )
-        if self.cat_split.size:
-            left[:, self.cat_split] = self._categorical_left(values[:, self.cat_split])
-        # (steps x leaves) layout: the reduction runs along the short leading axis
-        missed = left[:, self.step_split] != self.step_left  # (rows, D, L)
-        return np.bitwise_or.reduce(missed * self.step_bit, axis=1)
-
-    def _categorical_left(self, values: np.ndarray) -> np.ndarray:
-        """XGBoost's categorical decision: a listed category goes right; anything else (another
-        category, a negative value, one past the largest listed) left; missing its default way.
-        A value is truncated to its category as XGBoost does (2.5 is category 2)."""
-        slot = np.clip(values, -1.0, self.cat_width) + 1.0  # [0, 1): invalid; width + 1: beyond
-        slot = np.where(np.isnan(slot), self.cat_width + 2, slot).astype(np.int64)
-        return self.cat_left[self.cat_base + slot]
 
 
 def build(booster: xgb.Booster, seed: int = 0) -> ShapTables | None:

@@ -67,10 +67,11 @@ What changed for the one-row `/predict` (issue 20), and what is left:
   joins), which was not attempted.
 - Read with care: in an overloaded open-loop run, requests that hit the client's 30 s timeout
   count as errors and in the CPU-per-request denominator though the server may not have
-  served them all: there the closed-loop CPU per request is the figure to use. The 10,000-row
-  and `/score` figures of this run are far above the issue-8 quiet-machine ones (167 ms, p99
-  ~30 ms at 20 req/s) because other helpers loaded the cores (1-minute load 4-17 during the
-  session): the lead's quiet-machine rerun decides those targets.
+  served them all: there the closed-loop CPU per request is the figure to use. The quiet rerun
+  (Nov 27, load 1.1-2.0) still puts the 10,000-row request (599 ms, 833 ms server CPU) and
+  `/score` (59.8 ms CPU per request) far above the issue-8 quiet figures (167 ms, ~250 ms CPU;
+  ~22 ms p50). Part is the different champion and the decision log being on here, but `/score`
+  at ~3x the CPU looks like a regression since issue 8 and is the first thing to profile next.
 """
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 20)"

@@ -49,6 +49,14 @@ def state_dir() -> Path:
     return path
 
 
+def scratch_dir() -> Path:
+    """Per-step working files (created on first use): on the state disk, because /tmp may be
+    small, and in one named folder so that nothing in it is mistaken for published data."""
+    path = state_dir() / "scratch"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def dagster_home() -> str | None:
     """The Dagster instance folder (the Makefile and the image set it); None when unset."""
     return _get("DAGSTER_HOME")

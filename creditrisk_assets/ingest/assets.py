@@ -80,7 +80,7 @@ def ingest_table(
             f"{raw_path(table)}: snapshot {snapshot} has no {spec.file} in {files.uri}; "
             "application_train is the one table every snapshot must carry"
         )
-    scratch = settings.state_dir() / "scratch"
+    scratch = settings.scratch_dir()
     with warehouse.session() as con, lake.write_partition(raw_path(table), snapshot) as tmp:
         if path is None:
             write_empty(con, spec, tmp)

@@ -88,7 +88,7 @@ def _measure(
     log_root = lake.local_root(lake_path(DECISION_LOG))
     dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
     api = None if dsn is None else postgres_decisions(dsn)
-    with tempfile.TemporaryDirectory(dir=settings.state_dir()) as tmp:
+    with tempfile.TemporaryDirectory(dir=settings.scratch_dir()) as tmp:
         ref_path, cur_path, log_path = (Path(tmp) / f"{n}.parquet" for n in ("ref", "cur", "log"))
         with warehouse.session() as con:
             rows = write_population(con, log_root, store, info.name, version, cur_path, api)

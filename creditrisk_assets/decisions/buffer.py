@@ -1,8 +1,11 @@
 """A bounded in-process buffer that writes decision records to a sink from a background thread.
 
 Why: the API must log every decision it returns, but a request must not wait on storage. So a
-request appends its records (an Arrow batch) and returns; one thread writes them in batches, by
-size (``batch_size`` records) or age (``flush_interval_s``), whichever comes first.
+request appends its records and returns; one thread writes them in batches, by size
+(``batch_size`` records) or age (``flush_interval_s``), whichever comes first. A request may
+append an Arrow table of records or, cheaper, its :class:`~.pending.PendingDecisions`: the
+thread then builds the records of a whole flush in one go (``pending.py`` says why), outside the
+lock, so appends never wait on that either.
 
 Full buffer (``capacity`` records queued or being written): the caller waits up to
 ``put_timeout_s`` for the writer to make room, then **spills**: it writes its own records to the
@@ -35,10 +38,15 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Sequence
 
 import pyarrow as pa
 
+from creditrisk_assets.decisions.pending import PendingDecisions, pending_table
 from creditrisk_assets.decisions.sinks import DecisionSink, conform
+
+#: What a caller appends: records, or decisions the writer thread makes into records.
+Appended = pa.Table | PendingDecisions
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +90,10 @@ class DecisionBuffer:
         self.flush_interval_s, self.put_timeout_s = flush_interval_s, put_timeout_s
         self.retry_initial_s, self.retry_max_s = retry_initial_s, retry_max_s
         self.close_timeout_s = close_timeout_s
-        self._queue: deque[tuple[float, pa.Table]] = deque()  # (enqueue time, records)
+        self._queue: deque[tuple[float, Appended]] = deque()  # (enqueue time, records)
         self._queued = 0
-        self._inflight: pa.Table | None = None
+        self._inflight: list[Appended] = []  # taken by the thread, not yet written
+        self._inflight_rows = 0
         self._counts = dict.fromkeys(COUNTERS, 0)
         self._cond = threading.Condition()
         self._closing = False
@@ -97,9 +106,11 @@ class DecisionBuffer:
 
     # -- callers ---------------------------------------------------------------------------------
 
-    def append(self, records: pa.Table) -> None:
-        """Queue ``records`` (decision schema); spills to the sink if the buffer stays full."""
-        records = conform(records)
+    def append(self, records: Appended) -> None:
+        """Queue ``records`` (decision schema, or pending decisions); spills to the sink if the
+        buffer stays full."""
+        if isinstance(records, pa.Table):
+            records = conform(records)
         n = records.num_rows
         if n == 0:
             return
@@ -125,7 +136,8 @@ class DecisionBuffer:
                 return
         self._spill(records)
 
-    def _spill(self, records: pa.Table) -> None:
+    def _spill(self, appended: Appended) -> None:
+        records = _table([appended])
         try:
             self.sink.write(records)
         except Exception as err:
@@ -156,12 +168,10 @@ class DecisionBuffer:
         with self._cond:
             left = self._pending()
             if left:
-                tables = [t for _, t in self._queue]
-                if self._inflight is not None:
-                    tables.insert(0, self._inflight)
+                unwritten = [*self._inflight, *(t for _, t in self._queue)]
                 raise DecisionLogUnavailable(
                     f"decision log: {left} records could not be stored before shutdown",
-                    pa.concat_tables(tables),
+                    _table(unwritten),
                 )
 
     def __enter__(self) -> DecisionBuffer:
@@ -173,10 +183,9 @@ class DecisionBuffer:
     # -- the writer thread -----------------------------------------------------------------------
 
     def _pending(self) -> int:
-        inflight = self._inflight.num_rows if self._inflight is not None else 0
-        return self._queued + inflight
+        return self._queued + self._inflight_rows
 
-    def _next_batch(self) -> pa.Table | None:
+    def _next_batch(self) -> list[Appended] | None:
         """Wait until a batch is due and take it (under the lock); None when closed and empty."""
         while True:
             if self._queued >= self.batch_size or (self._closing and self._queued):
@@ -190,28 +199,32 @@ class DecisionBuffer:
                 self._cond.wait(self.flush_interval_s - age)
             else:
                 self._cond.wait()
-        tables, rows = [], 0
-        while self._queue and (not tables or rows + self._queue[0][1].num_rows <= self.batch_size):
-            _, table = self._queue.popleft()
-            tables.append(table)
-            rows += table.num_rows
+        taken: list[Appended] = []
+        rows = 0
+        while self._queue and (not taken or rows + self._queue[0][1].num_rows <= self.batch_size):
+            _, item = self._queue.popleft()
+            taken.append(item)
+            rows += item.num_rows
         self._queued -= rows
-        self._inflight = pa.concat_tables(tables)
-        return self._inflight
+        self._inflight, self._inflight_rows = taken, rows
+        return taken
 
     def _run(self) -> None:
         delay = self.retry_initial_s
+        taken: list[Appended] | None = None
         batch: pa.Table | None = None
         while True:
-            if batch is None:
+            if taken is None:
                 with self._cond:
-                    batch = self._next_batch()
-                if batch is None:
+                    taken = self._next_batch()
+                if taken is None:
                     return
             try:
+                if batch is None:
+                    batch = _table(taken)  # outside the lock: appends go on meanwhile
                 self.sink.write(batch)
             except Exception:
-                log.exception("decision log: writing %d records failed; retrying", batch.num_rows)
+                log.exception("decision log: writing %d records failed; retrying", len(taken))
                 with self._cond:
                     self._counts["flush_errors"] += 1
                     if self._closing and time.monotonic() >= self._deadline:
@@ -222,9 +235,26 @@ class DecisionBuffer:
             delay = self.retry_initial_s
             with self._cond:
                 self._counts["written"] += batch.num_rows
-                self._inflight = None
+                self._inflight, self._inflight_rows = [], 0
                 self._cond.notify_all()
-            batch = None
+            taken, batch = None, None
+
+
+def _table(items: Sequence[Appended]) -> pa.Table:
+    """One table of records from what was appended, in order."""
+    parts: list[pa.Table] = []
+    pending: list[PendingDecisions] = []
+    for item in items:
+        if isinstance(item, PendingDecisions):
+            pending.append(item)
+            continue
+        if pending:
+            parts.append(pending_table(pending))
+            pending = []
+        parts.append(item)
+    if pending:
+        parts.append(pending_table(pending))
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
 
 def _close_if_alive(ref: weakref.ref[DecisionBuffer]) -> None:

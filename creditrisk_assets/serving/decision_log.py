@@ -16,24 +16,20 @@ still buffered is written before the process ends.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from creditrisk_assets.decisions import (
     DecisionBuffer,
     DecisionSink,
     ParquetDecisionSink,
     PostgresDecisionSink,
-    decision_table,
-    feature_rows_json,
-    inputs_hash_matrix,
 )
+from creditrisk_assets.decisions.pending import ModelFields, PendingDecisions, decision_ids
 from creditrisk_assets.serving.champion import ServedModel
 from creditrisk_assets.serving.settings import ServingSettings
-
-_REASONS = pa.list_(pa.string())
 
 
 def make_sink(settings: ServingSettings, lake_root: str, filesystem: Any = None) -> DecisionSink:
@@ -67,6 +63,7 @@ class DecisionRecorder:
             capacity=settings.decision_log_capacity,
             flush_interval_s=settings.decision_log_flush_seconds,
         )
+        self._cached: tuple[ServedModel, ModelFields, tuple[str, ...]] | None = None
 
     def record(
         self,
@@ -76,39 +73,48 @@ class DecisionRecorder:
         matrices: Sequence[np.ndarray],
     ) -> None:
         """Log ``preds`` (scored from the rows of ``matrices``, in order) and give each its
-        ``decision_id``. Raises ``DecisionLogUnavailable`` if they could not be stored."""
+        ``decision_id``. Raises ``DecisionLogUnavailable`` if they could not be stored.
+
+        The request only validates and stamps its decisions (``decisions/pending.py``); the
+        buffer's thread makes them into records, a whole flush at a time."""
         if not preds:
             return
-        names = served.feature_names
-        x = matrices[0] if len(matrices) == 1 else np.concatenate(matrices)
-        hashes = inputs_hash_matrix(names, x)
-        rows = None
-        if self.store_features:
-            rows = feature_rows_json({n: x[:, j] for j, n in enumerate(names)})
-        table = decision_table(
+        when = datetime.now(UTC)
+        ids = decision_ids(len(preds), when)
+        first = preds[0]
+        model, names = self._fields(served)
+        pending = PendingDecisions(
             channel=channel,
-            model_name=served.name,
-            model_version=served.version,
-            model_alias=served.alias,
-            training_snapshot=served.training_snapshot,
-            pd=np.fromiter((p["pd"] for p in preds), np.float64, len(preds)),
-            inputs_hash_values=hashes,
-            applicant_id=pa.array(_applicant_ids(preds), pa.int64()),
-            grade=pa.array([_text(p.get("risk_grade")) for p in preds], pa.string()),
-            decision=pa.array([p.get("decision") for p in preds], pa.string()),
-            reason_codes=pa.array(
-                [[r["code"] for r in p.get("reason_codes") or ()] for p in preds], _REASONS
-            ),
-            catalogue_version=preds[0].get("catalogue_version") if preds else None,
-            scale_version=preds[0].get("scale_version") if preds else None,
+            model=model,
+            names=names,
+            x=matrices[0] if len(matrices) == 1 else np.concatenate(matrices),
+            store_features=self.store_features,
+            pd=[p["pd"] for p in preds],
+            applicant_id=_applicant_ids(preds),
+            grade=[_text(p.get("risk_grade")) for p in preds],
+            decision=[p.get("decision") for p in preds],
+            reason_codes=[[r["code"] for r in p.get("reason_codes") or ()] for p in preds],
+            catalogue_version=first.get("catalogue_version"),
+            scale_version=first.get("scale_version"),
+            decided_at=when,
+            decision_ids=ids,
         )
-        if rows is not None:
-            table = table.set_column(
-                table.schema.get_field_index("feature_row"), "feature_row", rows
-            )
-        self.buffer.append(table)
-        for p, decision_id in zip(preds, table["decision_id"].to_pylist(), strict=True):
+        self.buffer.append(pending)
+        for p, decision_id in zip(preds, ids, strict=True):
             p["decision_id"] = decision_id
+
+    def _fields(self, served: ServedModel) -> tuple[ModelFields, tuple[str, ...]]:
+        """The served model's record fields and feature names, made once per champion."""
+        cached = self._cached
+        if cached is None or cached[0] is not served:
+            fields = ModelFields(
+                name=served.name,
+                version=str(served.version),
+                alias=served.alias,
+                training_snapshot=served.training_snapshot,
+            )
+            cached = self._cached = (served, fields, tuple(served.feature_names))
+        return cached[1], cached[2]
 
     def stats(self) -> dict[str, int]:
         return self.buffer.stats()

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: headless workers and CI have no display
-
-import matplotlib.pyplot as plt
 import numpy as np
 
+from creditrisk_assets.lazy_imports import pyplot as plt
 from creditrisk_assets.modeling import metrics
 
 

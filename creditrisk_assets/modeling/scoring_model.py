@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from creditrisk_assets.features.spec import SPEC_FILE, FeatureSpec
+from creditrisk_assets.lazy_imports import xgboost as xgb
 from creditrisk_assets.modeling.policy import DecisionPolicy
 from creditrisk_assets.modeling.prediction import (
     corrected_margin,

@@ -28,10 +28,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from creditrisk_assets.features.spec import FeatureSpec
 from creditrisk_assets.keys import FEATURES_TRAIN, lake_path
+from creditrisk_assets.lazy_imports import xgboost as xgb
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 
 Resampling = Literal["none", "undersample", "smote"]

@@ -11,13 +11,10 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: headless workers have no display
-
-import matplotlib.pyplot as plt
 import numpy as np
-from scipy import stats
+
+from creditrisk_assets.lazy_imports import pyplot as plt
+from creditrisk_assets.lazy_imports import stats
 
 
 def _png_uri(fig: plt.Figure) -> str:

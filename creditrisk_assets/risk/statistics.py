@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+from creditrisk_assets.lazy_imports import stats
+
+Z95 = NormalDist().inv_cdf(0.975)
 
 
 @dataclass(frozen=True)

@@ -245,8 +245,8 @@ def stop(args: argparse.Namespace) -> None:
     if any process of those groups (run processes included: the code server's children) is
     still alive after that, naming them."""
     topo = Topology(Path(args.dir).resolve())
-    if not topo.state:
-        print(f"no topology in {topo.root}")
+    if not topo.file.is_file():  # never started, or stopped already: nothing to do
+        print(f"no topology in {topo.root}: nothing to stop")
         return
     pids = list(topo.state["pids"].values())
     for pid in reversed(pids):

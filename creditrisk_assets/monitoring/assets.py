@@ -20,12 +20,11 @@ from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import (
     DRIFT_KINDS,
     check_description,
-    owners_for,
     report_link,
 )
 from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.gates import gated
-from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
+from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
     DEFAULT_QUANTILES,
@@ -34,8 +33,8 @@ from creditrisk_assets.monitoring.drift import (
     summarize_psi,
 )
 from creditrisk_assets.monitoring.evidently_report import evidently_drift, sample_parquet
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
 REPORT_FILE = "drift_report.json"
 
@@ -75,13 +74,10 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     return ranked[:n]
 
 
-@dg.asset(
-    key=DRIFT_REPORT,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    DRIFT_REPORT,
+    kinds=DRIFT_KINDS,
     deps=[FEATURE_STORE],
-    group_name=group_of(DRIFT_REPORT),
-    kinds=set(DRIFT_KINDS),
-    owners=owners_for(DRIFT_REPORT),
     # Issue 16: every checked feature-store partition is measured; retrain_sensor reads it.
     automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",

@@ -13,6 +13,7 @@ from creditrisk_assets import settings
 from creditrisk_assets.automation.sensors import asset_events, event_metadata, sensor_result
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.partitions import snapshot_run
 
 
 def latest_scorable(instance: dg.DagsterInstance) -> str | None:
@@ -52,11 +53,6 @@ def rescore_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry)
         elif scored_by(context.instance, latest) == version:
             skips.append(f"v{version} promoted: {latest} is already scored by it")
         else:
-            requests.append(
-                dg.RunRequest(
-                    partition_key=latest,
-                    run_key=f"rescore:{latest}:v{version}",
-                    tags={"creditrisk/trigger": "promotion", "creditrisk/champion": version},
-                )
-            )
+            run_key = f"rescore:{latest}:v{version}"
+            requests.append(snapshot_run(latest, run_key, trigger="promotion", champion=version))
     return sensor_result(requests, skips, cursor or None)

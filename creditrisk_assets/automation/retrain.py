@@ -28,7 +28,7 @@ from creditrisk_assets.keys import (
     VALIDATION_PACK,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
-from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
+from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_run
 from creditrisk_assets.resources import Lake, Warehouse
 
 #: What a retrain run materializes (with their checks): splits, candidate, its evaluation.
@@ -116,16 +116,14 @@ def retrain_sensor(
         elif run_key not in requested:
             requested.add(run_key)
             requests.append(
-                dg.RunRequest(
-                    partition_key=snapshot,
-                    run_key=run_key,
+                snapshot_run(
+                    snapshot,
+                    run_key,
+                    trigger=decision.trigger,
                     asset_selection=RETRAIN_ASSETS,
-                    tags={
-                        "creditrisk/trigger": decision.trigger,
-                        "creditrisk/retrain_rules": ",".join(decision.rules),
-                        "creditrisk/retrain_reason": decision.reason,
-                        "creditrisk/stage": "train",  # deploy/dagster.yaml's training limit
-                    },
+                    retrain_rules=",".join(decision.rules),
+                    retrain_reason=decision.reason,
+                    stage="train",  # deploy/dagster.yaml's training limit
                 )
             )
     return sensor_result(requests, skips, cursor or None)

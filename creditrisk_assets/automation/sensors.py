@@ -15,6 +15,7 @@ from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
 from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.keys import CANDIDATE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.partitions import snapshot_run
 
 BATCH = 50
 
@@ -89,13 +90,8 @@ def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistr
         if approval_required(False) and not approved:
             skips.append(f"{partition}: {why}")  # automation.approval promotes it once approved
             continue
-        requests.append(
-            dg.RunRequest(
-                partition_key=partition,
-                run_key=f"promote:{partition}:v{version}",
-                tags={"creditrisk/trigger": "promotion", "creditrisk/candidate": version},
-            )
-        )
+        run_key = f"promote:{partition}:v{version}"
+        requests.append(snapshot_run(partition, run_key, trigger="promotion", candidate=version))
     return sensor_result(requests, skips, cursor or None)
 
 

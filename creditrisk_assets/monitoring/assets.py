@@ -19,7 +19,6 @@ from pydantic import Field
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import (
     DRIFT_KINDS,
-    check_description,
     report_link,
 )
 from creditrisk_assets.conditions import ON_NEW_DATA
@@ -34,7 +33,7 @@ from creditrisk_assets.monitoring.drift import (
 )
 from creditrisk_assets.monitoring.evidently_report import evidently_drift, sample_parquet
 from creditrisk_assets.resources import Lake, Warehouse
-from creditrisk_assets.snapshot_asset import snapshot_asset
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "drift_report.json"
 
@@ -176,20 +175,16 @@ def drift_report(
     )
 
 
-@dg.asset_check(
-    asset=DRIFT_REPORT,
-    description=check_description(
-        "Drift within the configured thresholds (WARN: drift triggers a retrain, it does not "
-        "block anything downstream).",
-        "the applicants of this snapshot no longer look like those the champion learned from, "
-        "so its PDs and approval rate may be off; a retrain is queued and the risk team should "
-        "review the drifted features before trusting this snapshot's decisions.",
-    ),
+@report_check(
+    DRIFT_REPORT,
+    REPORT_FILE,
+    "Drift within the configured thresholds (WARN: drift triggers a retrain, it does not "
+    "block anything downstream).",
+    "the applicants of this snapshot no longer look like those the champion learned from, "
+    "so its PDs and approval rate may be off; a retrain is queued and the risk team should "
+    "review the drifted features before trusting this snapshot's decisions.",
 )
-def drift_within_thresholds(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(DRIFT_REPORT), context.partition_key, REPORT_FILE)
+def drift_within_thresholds(report: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not report["drift_detected"],
         severity=dg.AssetCheckSeverity.WARN,

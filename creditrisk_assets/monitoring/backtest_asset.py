@@ -20,7 +20,7 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description
+from creditrisk_assets.catalog_metadata import TABLE_KINDS
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
@@ -34,7 +34,7 @@ from creditrisk_assets.monitoring.backtest import (
 )
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.risk.master_scale import load_scale
-from creditrisk_assets.snapshot_asset import snapshot_asset
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "backtest.json"
 OUTCOMES = "application_train"
@@ -156,19 +156,15 @@ def backtest(
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset_check(
-    asset=BACKTEST,
-    description=check_description(
-        "No version's AUC dropped significantly and no grade's PD is significantly "
-        "underestimated on the outcomes matured in this snapshot (WARN; blocks nothing).",
-        "the PDs that decided real applicants were wrong in rank or in level; the retrain "
-        "policy trains a challenger and the risk team reviews the affected grades' limits.",
-    ),
+@report_check(
+    BACKTEST,
+    REPORT_FILE,
+    "No version's AUC dropped significantly and no grade's PD is significantly "
+    "underestimated on the outcomes matured in this snapshot (WARN; blocks nothing).",
+    "the PDs that decided real applicants were wrong in rank or in level; the retrain "
+    "policy trains a challenger and the risk team reviews the affected grades' limits.",
 )
-def backtest_within_tolerance(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(BACKTEST), context.partition_key, REPORT_FILE)
+def backtest_within_tolerance(report: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=report["status"] != FAILED,
         severity=dg.AssetCheckSeverity.WARN,

@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description
+from creditrisk_assets.catalog_metadata import TABLE_KINDS
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
@@ -48,7 +48,7 @@ from creditrisk_assets.monitoring.production_drift import (
 )
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.risk.master_scale import load_scale
-from creditrisk_assets.snapshot_asset import snapshot_asset
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "production_drift.json"
 
@@ -171,19 +171,15 @@ def production_drift(
     )
 
 
-@dg.asset_check(
-    asset=PRODUCTION_DRIFT,
-    description=check_description(
-        "Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch (WARN), "
-        "> 0.25 act (ERROR, not blocking).",
-        "the applicants being decided no longer look like those the champion learned from, so "
-        "its PDs and grades may be off; the risk team reviews, and a retrain is due.",
-    ),
+@report_check(
+    PRODUCTION_DRIFT,
+    REPORT_FILE,
+    "Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch (WARN), "
+    "> 0.25 act (ERROR, not blocking).",
+    "the applicants being decided no longer look like those the champion learned from, so "
+    "its PDs and grades may be off; the risk team reviews, and a retrain is due.",
 )
-def production_drift_band(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(PRODUCTION_DRIFT), context.partition_key, REPORT_FILE)
+def production_drift_band(report: dict[str, Any]) -> dg.AssetCheckResult:
     status = report["status"]
     return dg.AssetCheckResult(
         passed=status not in (WATCH, ACT),

@@ -71,13 +71,10 @@ def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:
 
 
 def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
-    learner = read_learner(booster)
-    gbm = learner["gradient_booster"]
-    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+    found = read_binary_model(booster)
+    if found is None:
         return None
-    model = gbm["model"]
-    if any(info != 0 for info in model["tree_info"]):
-        return None  # more than one output group
+    learner, model = found
     base_score = np.float64(np.float32(learner["learner_model_param"]["base_score"].strip("[]")))
     base_margin = np.float32(np.log(base_score / (1.0 - base_score)))
     n_features = booster.num_features()
@@ -101,8 +98,21 @@ def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
 
 
 def read_learner(booster: xgb.Booster) -> dict:
-    """The booster's learner section of its JSON model (also read by ``tree_shap.py``)."""
+    """The booster's learner section of its JSON model."""
     return json.loads(booster.save_raw("json").decode())["learner"]
+
+
+def read_binary_model(booster: xgb.Booster) -> tuple[dict, dict] | None:
+    """The learner and tree model of a one-output ``binary:logistic`` tree booster, the only
+    kind the tables reproduce (also read by ``tree_shap.py``); ``None`` for any other."""
+    learner = read_learner(booster)
+    gbm = learner["gradient_booster"]
+    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+        return None
+    model = gbm["model"]
+    if any(info != 0 for info in model["tree_info"]):
+        return None  # more than one output group
+    return learner, model
 
 
 def read_trees(booster: xgb.Booster) -> list[dict]:

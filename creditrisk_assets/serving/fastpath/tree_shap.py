@@ -44,7 +44,7 @@ import scipy.sparse as sp
 import xgboost as xgb
 
 from creditrisk_assets.serving.fastpath.shap_lookup import ShapTables
-from creditrisk_assets.serving.fastpath.tree_paths import probe_rows, read_learner
+from creditrisk_assets.serving.fastpath.tree_paths import probe_rows, read_binary_model
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,11 @@ def build(booster: xgb.Booster, seed: int = 0) -> ShapTables | None:
 
 
 def _build(booster: xgb.Booster, seed: int) -> ShapTables | None:
-    learner = read_learner(booster)
-    gbm = learner["gradient_booster"]
-    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+    found = read_binary_model(booster)
+    if found is None:
         return None
-    trees = gbm["model"]["trees"]
-    if any(info != 0 for info in gbm["model"]["tree_info"]):
-        return None
+    learner, model = found
+    trees = model["trees"]
     score = np.float32(learner["learner_model_param"]["base_score"].strip("[]"))
     acc = _Tables()
     for tree in trees:

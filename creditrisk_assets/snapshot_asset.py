@@ -59,7 +59,9 @@ def snapshot_check(
     """``@dg.asset_check`` on ``asset``, described by what it ``checks`` and the ``harm`` of a
     failure; partitioned by snapshot when ``per_snapshot`` (by default: when ``blocking``).
     ``extra`` is every other ``dg.asset_check`` argument (name, additional_deps, ...)."""
-    if blocking if per_snapshot is None else per_snapshot:
+    if per_snapshot is None:
+        per_snapshot = blocking
+    if per_snapshot:
         extra["partitions_def"] = snapshot_partitions
     return dg.asset_check(
         asset=asset, blocking=blocking, description=check_description(checks, harm), **extra
@@ -72,7 +74,9 @@ def report_check(
     """``snapshot_check`` named after the decorated ``verdict(report)``, which judges the JSON
     report ``asset`` stored as ``report_file`` for the snapshot being checked."""
 
-    def declare(verdict: Callable[[dict[str, Any]], dg.AssetCheckResult]) -> Any:
+    def declare(
+        verdict: Callable[[dict[str, Any]], dg.AssetCheckResult],
+    ) -> dg.AssetChecksDefinition:
         @snapshot_check(asset, checks, harm, name=verdict.__name__, **extra)
         def check(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
             return verdict(lake.read_json(lake_path(asset), context.partition_key, report_file))

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 import xgboost as xgb
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Attributions may differ from XGBoost's float32 sums by rounding only.
 ATOL = 1e-5
@@ -63,10 +66,22 @@ def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:
 
     A model file this code cannot read (a future XGBoost's JSON layout, say) is also ``None``,
     with a warning: the model itself still serves, on XGBoost's own passes."""
+    return build_or_none(_build, booster, seed, "leaf-path scoring", log)
+
+
+def build_or_none(
+    build_tables: Callable[[xgb.Booster, int], T | None],
+    booster: xgb.Booster,
+    seed: int,
+    purpose: str,
+    logger: logging.Logger,
+) -> T | None:
+    """``build_tables(booster, seed)``, or ``None`` with a warning when the model file cannot
+    be read (also for ``tree_shap.py``): the model still serves, on XGBoost's own passes."""
     try:
-        return _build(booster, seed)
+        return build_tables(booster, seed)
     except (KeyError, IndexError, TypeError, ValueError) as err:
-        log.warning("cannot read the trees for leaf-path scoring (%r); using XGBoost's", err)
+        logger.warning("cannot read the trees for %s (%r); using XGBoost's", purpose, err)
         return None
 
 

@@ -44,7 +44,11 @@ import scipy.sparse as sp
 import xgboost as xgb
 
 from creditrisk_assets.serving.fastpath.shap_lookup import ShapTables
-from creditrisk_assets.serving.fastpath.tree_paths import probe_rows, read_binary_model
+from creditrisk_assets.serving.fastpath.tree_paths import (
+    build_or_none,
+    probe_rows,
+    read_binary_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +63,7 @@ MAX_PATH_FEATURES = 10
 
 def build(booster: xgb.Booster, seed: int = 0) -> ShapTables | None:
     """The booster's tables, or ``None`` if these tables do not reproduce it (see module)."""
-    try:
-        return _build(booster, seed)
-    except (KeyError, IndexError, TypeError, ValueError) as err:
-        log.warning("cannot read the trees for tabulated TreeSHAP (%r); using XGBoost's", err)
-        return None
+    return build_or_none(_build, booster, seed, "tabulated TreeSHAP", log)
 
 
 def _build(booster: xgb.Booster, seed: int) -> ShapTables | None:

@@ -1,14 +1,15 @@
 """What the Dagster UI's catalog says about each asset beyond its data: kinds, owners, checks.
 
-One place, so every asset tells the same story and a new asset adopts it in one line each:
-``kinds=TABLE_KINDS`` (or its own set), ``owners=owners_for(KEY)``, and for a check
-``description=check_description(what, on_failure)``. Owners are per domain (the asset's group,
-i.e. its key prefix): the data team owns what arrives and how it is shaped (``raw``,
-``features``), the ML team what is trained, shipped and scored (``model``, ``deploy``,
-``scoring``), the risk team what watches the portfolio (``monitoring``, ``decisions``). Who
-those teams are is configuration (``settings.team_owners``: ``CREDITRISK_OWNERS_*``).
-Column schemas are built in ``column_schemas``; ``table_metadata`` puts them on a
-materialization together with the row count.
+One place, so every asset tells the same story: an asset is declared with
+``@snapshot_asset(KEY, kinds=TABLE_KINDS, ...)`` (``snapshot_asset.py``), which fills its group
+and ``owners_for(KEY)``, and a check with ``description=check_description(what, on_failure)``.
+Owners are per domain (the asset's group, i.e. its key prefix): the data team owns what
+arrives and how it is shaped (``raw``, ``features``), the ML team what is trained, shipped and
+scored (``model``, ``deploy``, ``scoring``), the risk team what watches the portfolio
+(``monitoring``, ``decisions``). Who those teams are is configuration
+(``settings.team_owners``: ``CREDITRISK_OWNERS_*``). Column schemas are built in
+``column_schemas``; ``table_metadata`` puts them on a materialization together with the row
+count.
 """
 
 from __future__ import annotations

@@ -44,3 +44,21 @@ def register_snapshot(instance: dg.DagsterInstance, key: str) -> bool:
         return False
     instance.add_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME, [key])
     return True
+
+
+def snapshot_run(
+    snapshot: str,
+    run_key: str,
+    *,
+    trigger: str,
+    asset_selection: list[dg.AssetKey] | None = None,
+    **tags: str,
+) -> dg.RunRequest:
+    """A sensor's request for a run of one snapshot: idempotent by ``run_key``, tagged with why
+    it runs (``creditrisk/trigger``) and each of ``tags`` as ``creditrisk/<name>``."""
+    return dg.RunRequest(
+        partition_key=snapshot,
+        run_key=run_key,
+        asset_selection=asset_selection,
+        tags={"creditrisk/trigger": trigger, **{f"creditrisk/{k}": v for k, v in tags.items()}},
+    )

@@ -16,6 +16,7 @@ from creditrisk_assets.automation.sensors import _blocking_failures
 from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.modeling.registry_records import TAG_DAGSTER_RUN
+from creditrisk_assets.partitions import snapshot_run
 
 
 @dg.sensor(
@@ -50,14 +51,12 @@ def approval_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry
             skips.append(f"v{info.version}: approved, but blocking checks {failed or 'not run'}")
             continue
         requests.append(
-            dg.RunRequest(
-                partition_key=info.partition,
-                run_key=f"approved:{info.partition}:v{info.version}:{record['pack_sha256'][:16]}",
-                tags={
-                    "creditrisk/trigger": "approval",
-                    "creditrisk/candidate": info.version,
-                    "creditrisk/approved_by": record["approved_by"],
-                },
+            snapshot_run(
+                info.partition,
+                f"approved:{info.partition}:v{info.version}:{record['pack_sha256'][:16]}",
+                trigger="approval",
+                candidate=info.version,
+                approved_by=record["approved_by"],
             )
         )
     if requests:

@@ -10,9 +10,10 @@ newest snapshot that has a feature store, unless its scores already come from th
 import dagster as dg
 
 from creditrisk_assets import settings
-from creditrisk_assets.automation.sensors import asset_events, event_metadata, sensor_result
+from creditrisk_assets.automation.sensors import event_metadata, sensor_result, settled_events
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.partitions import snapshot_run
 
 
 def latest_scorable(instance: dg.DagsterInstance) -> str | None:
@@ -38,11 +39,8 @@ def scored_by(instance: dg.DagsterInstance, snapshot: str) -> str | None:
 def rescore_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry):
     requests, skips, cursor = [], [], context.cursor and int(context.cursor)
     champion = registry.get_alias_version(CHAMPION)
-    for record in asset_events(context, DEPLOY_MANIFEST):
-        run = context.instance.get_run_by_id(record.run_id)
-        if run is not None and not run.is_finished:
-            skips.append(f"promotion run {run.run_id[:8]} still running")
-            break
+    waiting = "promotion run {run} still running"
+    for record in settled_events(context, DEPLOY_MANIFEST, skips, waiting):
         cursor, version = record.storage_id, str(event_metadata(record).get("model_version"))
         latest = latest_scorable(context.instance)
         if version != champion:  # a later promotion or a rollback moved the alias since
@@ -52,11 +50,6 @@ def rescore_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry)
         elif scored_by(context.instance, latest) == version:
             skips.append(f"v{version} promoted: {latest} is already scored by it")
         else:
-            requests.append(
-                dg.RunRequest(
-                    partition_key=latest,
-                    run_key=f"rescore:{latest}:v{version}",
-                    tags={"creditrisk/trigger": "promotion", "creditrisk/champion": version},
-                )
-            )
+            run_key = f"rescore:{latest}:v{version}"
+            requests.append(snapshot_run(latest, run_key, trigger="promotion", champion=version))
     return sensor_result(requests, skips, cursor or None)

@@ -15,7 +15,7 @@ import dagster as dg
 from creditrisk_assets import settings
 from creditrisk_assets.automation.labels import matured_labels
 from creditrisk_assets.automation.retrain_policy import Facts, RetrainPolicy, decide
-from creditrisk_assets.automation.sensors import asset_events, event_metadata, sensor_result
+from creditrisk_assets.automation.sensors import event_metadata, sensor_result, settled_events
 from creditrisk_assets.keys import (
     BACKTEST,
     CANDIDATE,
@@ -28,7 +28,7 @@ from creditrisk_assets.keys import (
     VALIDATION_PACK,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
-from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME
+from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_run
 from creditrisk_assets.resources import Lake, Warehouse
 
 #: What a retrain run materializes (with their checks): splits, candidate, its evaluation.
@@ -89,11 +89,8 @@ def retrain_sensor(
     champion_snapshot = registry.version_info(champion).partition if champion else None
     snapshots = context.instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME)
     requested: set[str] = set()
-    for record in asset_events(context, DRIFT_REPORT):
-        run = context.instance.get_run_by_id(record.run_id)
-        if run is not None and not run.is_finished:
-            skips.append(f"{record.partition_key}: drift report run {run.run_id[:8]} still running")
-            break  # decide this report on a later tick; the cursor stays before it
+    waiting = "{partition}: drift report run {run} still running"
+    for record in settled_events(context, DRIFT_REPORT, skips, waiting):
         cursor, meta, snapshot = record.storage_id, event_metadata(record), record.partition_key
         # Labels the champion never saw: test rows of its training snapshot or later ones.
         earlier = [s for s in snapshots if champion_snapshot and champion_snapshot <= s < snapshot]
@@ -116,16 +113,14 @@ def retrain_sensor(
         elif run_key not in requested:
             requested.add(run_key)
             requests.append(
-                dg.RunRequest(
-                    partition_key=snapshot,
-                    run_key=run_key,
+                snapshot_run(
+                    snapshot,
+                    run_key,
+                    trigger=decision.trigger,
                     asset_selection=RETRAIN_ASSETS,
-                    tags={
-                        "creditrisk/trigger": decision.trigger,
-                        "creditrisk/retrain_rules": ",".join(decision.rules),
-                        "creditrisk/retrain_reason": decision.reason,
-                        "creditrisk/stage": "train",  # deploy/dagster.yaml's training limit
-                    },
+                    retrain_rules=",".join(decision.rules),
+                    retrain_reason=decision.reason,
+                    stage="train",  # deploy/dagster.yaml's training limit
                 )
             )
     return sensor_result(requests, skips, cursor or None)

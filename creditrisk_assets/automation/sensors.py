@@ -7,6 +7,8 @@ in order, and the cursor only moves past an event once it has been decided. ``ru
 each request idempotent.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from creditrisk_assets import settings
@@ -15,6 +17,7 @@ from creditrisk_assets.deploy.lookup import NoCandidate, candidate_version
 from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
 from creditrisk_assets.keys import CANDIDATE
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
+from creditrisk_assets.partitions import snapshot_run
 
 BATCH = 50
 
@@ -28,6 +31,20 @@ def asset_events(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> list[
             ascending=True,
         ).records
     )
+
+
+def settled_events(
+    context: dg.SensorEvaluationContext, key: dg.AssetKey, skips: list[str], waiting: str
+) -> Iterator[dg.EventLogRecord]:
+    """``asset_events`` up to the first whose run is still going, which is decided on a later
+    tick (the cursor stays before it); ``waiting`` (with ``{partition}`` and ``{run}``) is the
+    skip reason then added to ``skips``."""
+    for record in asset_events(context, key):
+        run = context.instance.get_run_by_id(record.run_id)
+        if run is not None and not run.is_finished:
+            skips.append(waiting.format(partition=record.partition_key, run=run.run_id[:8]))
+            return
+        yield record
 
 
 def event_metadata(record: dg.EventLogRecord) -> dict:
@@ -66,11 +83,8 @@ def _blocking_failures(instance: dg.DagsterInstance, run_id: str) -> tuple[int, 
 def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistry):
     requests, skips, cursor = [], [], context.cursor and int(context.cursor)
     champion = registry.get_alias_version(CHAMPION)
-    for record in asset_events(context, CANDIDATE):
-        run = context.instance.get_run_by_id(record.run_id)
-        if run is not None and not run.is_finished:
-            skips.append(f"{record.partition_key}: training run {run.run_id[:8]} still running")
-            break  # decide this event on a later tick; the cursor stays before it
+    waiting = "{partition}: training run {run} still running"
+    for record in settled_events(context, CANDIDATE, skips, waiting):
         cursor, partition = record.storage_id, record.partition_key
         evaluated, failed = _blocking_failures(context.instance, record.run_id)
         if failed or not evaluated:
@@ -89,13 +103,8 @@ def promotion_sensor(context: dg.SensorEvaluationContext, registry: ModelRegistr
         if approval_required(False) and not approved:
             skips.append(f"{partition}: {why}")  # automation.approval promotes it once approved
             continue
-        requests.append(
-            dg.RunRequest(
-                partition_key=partition,
-                run_key=f"promote:{partition}:v{version}",
-                tags={"creditrisk/trigger": "promotion", "creditrisk/candidate": version},
-            )
-        )
+        run_key = f"promote:{partition}:v{version}"
+        requests.append(snapshot_run(partition, run_key, trigger="promotion", candidate=version))
     return sensor_result(requests, skips, cursor or None)
 
 

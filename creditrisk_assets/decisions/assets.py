@@ -16,21 +16,20 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from creditrisk_assets.catalog_metadata import DECISION_LOG_KINDS, owners_for
+from creditrisk_assets.catalog_metadata import DECISION_LOG_KINDS
 from creditrisk_assets.decisions.catalog import create_decision_log_view, log_glob
 from creditrisk_assets.decisions.sinks import read_sql
-from creditrisk_assets.keys import DECISION_LOG, group_of
+from creditrisk_assets.keys import DECISION_LOG
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.snapshot_asset import asset_spec
 
 
 @dg.multi_observable_source_asset(
     # A spec (not ``observable_source_asset``) so the log carries kinds and owners in the UI.
     specs=[
-        dg.AssetSpec(
+        asset_spec(
             DECISION_LOG,
-            group_name=group_of(DECISION_LOG),
-            kinds=set(DECISION_LOG_KINDS),
-            owners=owners_for(DECISION_LOG),
+            kinds=DECISION_LOG_KINDS,
             description="Every decision made (batch scores and the API), Parquet by day in "
             "the lake.",
         )

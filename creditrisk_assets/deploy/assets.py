@@ -17,12 +17,7 @@ import pandas as pd
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import (
-    MODEL_KINDS,
-    REGISTRY_KINDS,
-    check_description,
-    owners_for,
-)
+from creditrisk_assets.catalog_metadata import MODEL_KINDS, REGISTRY_KINDS
 from creditrisk_assets.deploy.canary import CanaryTolerances, compare, outcome
 from creditrisk_assets.deploy.lookup import candidate_version, check_promotable, raw_md5s
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
@@ -35,13 +30,12 @@ from creditrisk_assets.keys import (
     DEPLOY_MANIFEST,
     FEATURES_TEST,
     TEST_METRICS,
-    group_of,
     lake_path,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.approval import require_approval_field
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 CANARY_FILE = "canary_report.json"
 #: The version tag holding the URI of the manifest that shipped it (named after the asset).
@@ -62,13 +56,10 @@ class CanaryConfig(dg.Config):
     )
 
 
-@dg.asset(
-    key=CANARY_REPORT,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    CANARY_REPORT,
+    kinds=MODEL_KINDS,
     deps=[CANDIDATE, TEST_METRICS, FEATURES_TEST],
-    group_name=group_of(CANARY_REPORT),
-    kinds=set(MODEL_KINDS),
-    owners=owners_for(CANARY_REPORT),
     description="Candidate vs champion on the candidate's test rows: AUC/approval/mean-PD deltas.",
 )
 @gated
@@ -118,19 +109,16 @@ def canary_report(
     )
 
 
-@dg.asset_check(
-    asset=CANARY_REPORT,
+@report_check(
+    CANARY_REPORT,
+    CANARY_FILE,
+    "The candidate is within tolerances of the champion on the same rows (AUC, approval "
+    "rate, mean PD).",
+    "the candidate is not promoted: the champion keeps deciding, and the ML team reviews "
+    "why the new model would change approvals or risk this much before any release.",
     blocking=True,
-    partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
-    description=check_description(
-        "The candidate is within tolerances of the champion on the same rows (AUC, approval "
-        "rate, mean PD).",
-        "the candidate is not promoted: the champion keeps deciding, and the ML team reviews "
-        "why the new model would change approvals or risk this much before any release.",
-    ),
 )
-def canary_passed(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(CANARY_REPORT), context.partition_key, CANARY_FILE)
+def canary_passed(report: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=bool(report["passed"]),
         metadata={"note": report["note"], "candidate_version": report["candidate_version"]},
@@ -144,13 +132,10 @@ class PromotionConfig(dg.Config):
     require_approval: bool = require_approval_field()
 
 
-@dg.asset(
-    key=DEPLOY_MANIFEST,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    DEPLOY_MANIFEST,
+    kinds=REGISTRY_KINDS,
     deps=[CANARY_REPORT],
-    group_name=group_of(DEPLOY_MANIFEST),
-    kinds=set(REGISTRY_KINDS),
-    owners=owners_for(DEPLOY_MANIFEST),
     description="Promotes the canary-approved candidate and records what a deploy needs; under "
     "require_approval, only once the version's validation pack is approved (else it skips).",
     output_required=False,  # awaiting approval: no materialization, downstream steps skip

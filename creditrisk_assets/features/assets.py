@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, owners_for, table_metadata
+from creditrisk_assets.catalog_metadata import TABLE_KINDS, table_metadata
 from creditrisk_assets.column_schemas import feature_column_schema
 from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.features.catalog import build_spec
@@ -26,7 +26,6 @@ from creditrisk_assets.keys import (
     FEATURE_STORE,
     FEATURES_TEST,
     FEATURES_TRAIN,
-    group_of,
     lake_path,
     raw_key,
     raw_path,
@@ -34,8 +33,8 @@ from creditrisk_assets.keys import (
 from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES
+from creditrisk_assets.snapshot_asset import asset_spec, snapshot_asset
 
-GROUP = group_of(FEATURE_STORE)
 #: Lake paths of the three assets (derived from their keys).
 STORE_PATH = lake_path(FEATURE_STORE)
 TRAIN_PATH = lake_path(FEATURES_TRAIN)
@@ -53,16 +52,13 @@ def split_bucket(sk_id_curr: int) -> int:
     return int(hashlib.md5(str(int(sk_id_curr)).encode()).hexdigest()[:8], 16) % BUCKETS
 
 
-@dg.asset(
-    key=FEATURE_STORE,
-    group_name=GROUP,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    FEATURE_STORE,
+    kinds=TABLE_KINDS,
     deps=[raw_key(t) for t in RAW_TABLES],
     # Issue 16: built by the automation sensor once every raw table of the snapshot is in and
     # passed its blocking checks.
     automation_condition=ON_NEW_DATA,
-    kinds=set(TABLE_KINDS),
-    owners=owners_for(FEATURE_STORE),
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
 )
@@ -112,22 +108,18 @@ class SplitConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        asset_spec(
             FEATURES_TRAIN,
+            kinds=TABLE_KINDS,
             deps=[FEATURE_STORE],
-            group_name=GROUP,
             automation_condition=ON_NEW_DATA,  # issue 16: follows a checked feature store
-            kinds=set(TABLE_KINDS),
-            owners=owners_for(FEATURES_TRAIN),
             description="Labelled feature-store rows whose id hashes to the training side.",
         ),
-        dg.AssetSpec(
+        asset_spec(
             FEATURES_TEST,
+            kinds=TABLE_KINDS,
             deps=[FEATURE_STORE],
-            group_name=GROUP,
             automation_condition=ON_NEW_DATA,
-            kinds=set(TABLE_KINDS),
-            owners=owners_for(FEATURES_TEST),
             description="Labelled feature-store rows whose id hashes to the test side.",
         ),
     ],

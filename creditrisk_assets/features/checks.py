@@ -22,7 +22,6 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.features.assets import (
     STORE_PATH,
     TEST_PATH,
@@ -31,9 +30,9 @@ from creditrisk_assets.features.assets import (
 )
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN, FeatureSpec
 from creditrisk_assets.keys import FEATURE_STORE, FEATURES_TEST, FEATURES_TRAIN, raw_key, raw_path
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES
+from creditrisk_assets.snapshot_asset import snapshot_check
 
 #: Bureau features computed from bureau_balance: NULL everywhere when bureau_balance is empty.
 _FROM_BUREAU_BALANCE = re.compile(r"^BUREAU_.*(MONTHS_BALANCE_|STATUS_)")
@@ -114,17 +113,14 @@ def column_measures(con, names: list[str]) -> dict[str, dict[str, int]]:
     }
 
 
-@dg.asset_check(
-    asset=FEATURE_STORE,
-    partitions_def=snapshot_partitions,
+@snapshot_check(
+    FEATURE_STORE,
+    "Unique ids, columns and types as in the spec, no ±inf/NaN, no feature entirely NULL "
+    "unless its raw table is empty in this snapshot.",
+    "the features no longer mean what the model was trained on (a broken SQL, a renamed "
+    "category): no model is trained, evaluated or promoted on this snapshot.",
     blocking=True,
     additional_deps=[raw_key(t) for t in HISTORY_TABLES],
-    description=check_description(
-        "Unique ids, columns and types as in the spec, no ±inf/NaN, no feature entirely NULL "
-        "unless its raw table is empty in this snapshot.",
-        "the features no longer mean what the model was trained on (a broken SQL, a renamed "
-        "category): no model is trained, evaluated or promoted on this snapshot.",
-    ),
 )
 def feature_store_contract(
     context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
@@ -174,17 +170,14 @@ def _split_stats(lake: Lake, warehouse: Warehouse, partition: str) -> dict[str, 
         return dict(zip(rel.columns, rel.fetchall()[0], strict=True))
 
 
-@dg.asset_check(
-    asset=FEATURES_TEST,
-    partitions_def=snapshot_partitions,
+@snapshot_check(
+    FEATURES_TEST,
+    "No applicant in both train and test; only labelled rows; every labelled applicant of "
+    "the feature store on exactly one side.",
+    "test metrics would be measured on rows the model saw (leakage), overstating how well "
+    "it ranks risk; no candidate is trained or promoted from this split.",
     blocking=True,
     additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
-    description=check_description(
-        "No applicant in both train and test; only labelled rows; every labelled applicant of "
-        "the feature store on exactly one side.",
-        "test metrics would be measured on rows the model saw (leakage), overstating how well "
-        "it ranks risk; no candidate is trained or promoted from this split.",
-    ),
 )
 def split_disjoint_and_complete(
     context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
@@ -236,16 +229,13 @@ def class_balance(s: dict[str, Any], config: ClassBalanceConfig) -> tuple[bool, 
     return passed, text, z
 
 
-@dg.asset_check(
-    asset=FEATURES_TEST,
-    partitions_def=snapshot_partitions,
+@snapshot_check(
+    FEATURES_TEST,
+    "TARGET rates of train and test agree (gap within tolerance, or not significant).",
+    "the test side is not representative of the applicants, so its AUC and calibration "
+    "would mislead the promotion decision; no candidate is trained from this split.",
     blocking=True,
     additional_deps=[FEATURES_TRAIN, FEATURE_STORE],
-    description=check_description(
-        "TARGET rates of train and test agree (gap within tolerance, or not significant).",
-        "the test side is not representative of the applicants, so its AUC and calibration "
-        "would mislead the promotion decision; no candidate is trained from this split.",
-    ),
 )
 def split_class_balance(
     context: dg.AssetCheckExecutionContext,

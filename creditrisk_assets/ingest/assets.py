@@ -18,20 +18,20 @@ from typing import Any
 import dagster as dg
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, owners_for
+from creditrisk_assets.catalog_metadata import TABLE_KINDS
 from creditrisk_assets.column_schemas import raw_column_schema
 from creditrisk_assets.contracts.delivery import RawDataError, check_manifest
 from creditrisk_assets.ingest.connectors.base import SnapshotFiles, decompressed, verify_file
 from creditrisk_assets.ingest.loader import RawFileError, load_csv, write_empty
 from creditrisk_assets.ingest.source import SnapshotSource
-from creditrisk_assets.keys import RAW, raw_key, raw_path
+from creditrisk_assets.keys import raw_key, raw_path
 from creditrisk_assets.partitions import (
     SNAPSHOT_PARTITIONS_NAME,
-    snapshot_partitions,
     validate_snapshot_key,
 )
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
 REQUIRED_TABLES = ("application_train",)
 SIDECAR = "ingest.json"
@@ -138,13 +138,10 @@ def build_raw_asset(table: str, retry_policy: dg.RetryPolicy | None = None) -> d
     """The ``raw/<table>`` asset; ``retry_policy`` defaults to ``fetch_retry_policy()``."""
     spec = table_spec(table)
 
-    @dg.asset(
-        key=raw_key(table),
-        group_name=RAW,
-        partitions_def=snapshot_partitions,
+    @snapshot_asset(
+        raw_key(table),
+        kinds=TABLE_KINDS,
         freshness_policy=raw_freshness_policy(),
-        kinds=set(TABLE_KINDS),
-        owners=owners_for(raw_key(table)),
         description=(
             f"Raw `{spec.file}` of one snapshot as Parquet ({len(spec.columns)} columns, types "
             "from the schema); a zero-row table when the snapshot lacks it"

@@ -12,7 +12,7 @@ import dagster as dg
 from creditrisk_assets import settings
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.keys import RAW
-from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_partitions
+from creditrisk_assets.partitions import SNAPSHOT_PARTITIONS_NAME, snapshot_partitions, snapshot_run
 
 ingest_job = dg.define_asset_job(
     name="ingest_job",
@@ -38,10 +38,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, source: SnapshotSource) 
         )
     known = set(context.instance.get_dynamic_partitions(SNAPSHOT_PARTITIONS_NAME))
     new = [key for key in available if key not in known]
-    requests = [
-        dg.RunRequest(run_key=key, partition_key=key, tags={"creditrisk/trigger": "landing"})
-        for key in available
-    ]
+    requests = [snapshot_run(key, key, trigger="landing") for key in available]
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[snapshot_partitions.build_add_request(new)] if new else [],

@@ -18,13 +18,12 @@ from typing import Any
 
 import dagster as dg
 
-from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.contracts.keys import overlapping_keys
 from creditrisk_assets.contracts.messages import shorten
 from creditrisk_assets.contracts.profile import numeric_profile, profile_jumps
 from creditrisk_assets.ingest.assets import raw_key, raw_path
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
+from creditrisk_assets.snapshot_asset import snapshot_check
 
 warnings.filterwarnings(
     "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=Warning
@@ -72,13 +71,14 @@ def raw_check(
     of a failure (``check_description``), evaluated under ``never_crash``."""
 
     def declare(fn: Callable[..., Any]) -> dg.AssetChecksDefinition:
-        return dg.asset_check(
-            asset=raw_key(table),
-            name=name,
+        return snapshot_check(
+            raw_key(table),
+            checks,
+            harm,
             blocking=blocking,
-            partitions_def=snapshot_partitions,
+            per_snapshot=True,
+            name=name,
             additional_deps=list(additional_deps) or None,
-            description=check_description(checks, harm),
         )(never_crash(table, name)(fn))
 
     return declare

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from creditrisk_assets.catalog_metadata import MODEL_KINDS, owners_for
+from creditrisk_assets.catalog_metadata import MODEL_KINDS
 from creditrisk_assets.gates import gated
-from creditrisk_assets.keys import CANDIDATE, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
+from creditrisk_assets.keys import CANDIDATE, FEATURE_STORE, FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.challenger import log_challenger
 from creditrisk_assets.modeling.config import CandidateConfig
 from creditrisk_assets.modeling.registry import ModelRegistry
@@ -29,18 +29,15 @@ from creditrisk_assets.modeling.stored import (
     read_features,
 )
 from creditrisk_assets.modeling.training import train_model
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.recovery.sweep import candidate_temp_prefix, sweep_dead_steps
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
 
-@dg.asset(
-    key=CANDIDATE,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    CANDIDATE,
+    kinds=MODEL_KINDS,
     deps=[FEATURE_STORE, FEATURES_TRAIN],
-    group_name=group_of(CANDIDATE),
-    kinds=set(MODEL_KINDS),
-    owners=owners_for(CANDIDATE),
     description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
 )
 @gated

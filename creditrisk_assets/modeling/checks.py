@@ -13,14 +13,13 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from creditrisk_assets.catalog_metadata import check_description
 from creditrisk_assets.keys import TEST_METRICS, TEST_PREDICTIONS, TRAIN_METRICS, lake_path, raw_key
 from creditrisk_assets.modeling.config import ModelChecksConfig
 from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.modeling.stored import METRICS_FILE
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.statistics import monotonicity
+from creditrisk_assets.snapshot_asset import snapshot_check
 
 RAW_APPLICATIONS = raw_key("application_train")
 
@@ -29,15 +28,12 @@ def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
     return lake.read_json(lake_path(key), partition, METRICS_FILE)
 
 
-@dg.asset_check(
-    asset=TEST_METRICS,
+@snapshot_check(
+    TEST_METRICS,
+    "Test AUC is at least the configured floor.",
+    "the candidate ranks good and bad applicants too poorly to lend on; it is not "
+    "canaried or promoted, and the champion keeps deciding.",
     blocking=True,
-    partitions_def=snapshot_partitions,  # per snapshot, so the cross-run gate can read it
-    description=check_description(
-        "Test AUC is at least the configured floor.",
-        "the candidate ranks good and bad applicants too poorly to lend on; it is not "
-        "canaried or promoted, and the champion keeps deciding.",
-    ),
 )
 def auc_floor(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -50,16 +46,13 @@ def auc_floor(
     )
 
 
-@dg.asset_check(
-    asset=TEST_METRICS,
-    additional_deps=[TRAIN_METRICS],
+@snapshot_check(
+    TEST_METRICS,
+    "Train AUC minus test AUC stays within the configured gap (overfitting).",
+    "the candidate memorised its training applicants and would rank new ones worse than "
+    "its metrics suggest; it is not promoted, and the champion keeps deciding.",
     blocking=True,
-    partitions_def=snapshot_partitions,
-    description=check_description(
-        "Train AUC minus test AUC stays within the configured gap (overfitting).",
-        "the candidate memorised its training applicants and would rank new ones worse than "
-        "its metrics suggest; it is not promoted, and the champion keeps deciding.",
-    ),
+    additional_deps=[TRAIN_METRICS],
 )
 def auc_gap(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -73,13 +66,11 @@ def auc_gap(
     )
 
 
-@dg.asset_check(
-    asset=TEST_METRICS,
-    description=check_description(
-        "Expected calibration error on test (warning only).",
-        "the PDs are off in level, so expected losses, pricing and provisions computed from "
-        "them would be wrong even if the ranking is good; the risk team reviews before use.",
-    ),
+@snapshot_check(
+    TEST_METRICS,
+    "Expected calibration error on test (warning only).",
+    "the PDs are off in level, so expected losses, pricing and provisions computed from "
+    "them would be wrong even if the ranking is good; the risk team reviews before use.",
 )
 def calibration_error(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -99,16 +90,13 @@ def calibration_error(
     )
 
 
-@dg.asset_check(
-    asset=TEST_METRICS,
+@snapshot_check(
+    TEST_METRICS,
+    "Observed default rates do not decrease across master-scale grades that have enough "
+    "test observations (rows and expected defaults).",
+    "a worse grade would default less often than a better one, so grade-based limits and "
+    "pricing would reward riskier applicants; the candidate is not promoted.",
     blocking=True,
-    partitions_def=snapshot_partitions,
-    description=check_description(
-        "Observed default rates do not decrease across master-scale grades that have enough "
-        "test observations (rows and expected defaults).",
-        "a worse grade would default less often than a better one, so grade-based limits and "
-        "pricing would reward riskier applicants; the candidate is not promoted.",
-    ),
 )
 def grade_monotonicity(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -127,13 +115,11 @@ def grade_monotonicity(
     )
 
 
-@dg.asset_check(
-    asset=TEST_METRICS,
-    description=check_description(
-        "Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
-        "some grades' PDs understate observed defaults or the portfolio crowds into few "
-        "grades: capital and provisions per grade may be too low; the validator must review.",
-    ),
+@snapshot_check(
+    TEST_METRICS,
+    "Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
+    "some grades' PDs understate observed defaults or the portfolio crowds into few "
+    "grades: capital and provisions per grade may be too low; the validator must review.",
 )
 def grade_calibration(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
@@ -222,14 +208,12 @@ def fairness_groups(
     }
 
 
-@dg.asset_check(
-    asset=TEST_PREDICTIONS,
+@snapshot_check(
+    TEST_PREDICTIONS,
+    "Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
+    "one group is approved markedly less often than another (four-fifths rule): a fair-"
+    "lending and regulatory risk the risk team must review before the model ships.",
     additional_deps=[RAW_APPLICATIONS],
-    description=check_description(
-        "Adverse impact ratio of approval rates across CODE_GENDER and age bands.",
-        "one group is approved markedly less often than another (four-fifths rule): a fair-"
-        "lending and regulatory risk the risk team must review before the model ships.",
-    ),
 )
 def fairness(
     context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake

@@ -18,7 +18,6 @@ from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import (
     MODEL_KINDS,
     SCORED_TABLE_KINDS,
-    owners_for,
     table_metadata,
 )
 from creditrisk_assets.column_schemas import arrow_column_schema
@@ -30,7 +29,6 @@ from creditrisk_assets.keys import (
     TEST_METRICS,
     TEST_PREDICTIONS,
     TRAIN_METRICS,
-    group_of,
     lake_path,
 )
 from creditrisk_assets.modeling import metrics as m
@@ -51,11 +49,10 @@ from creditrisk_assets.modeling.stored import (
     load_candidate,
     read_features,
 )
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
-GROUP = group_of(CANDIDATE)
 REASON_CODES = 4
 #: The challenger's figures logged to MLflow, tagged on the version and shown as metadata.
 CHALLENGER_FIGURES = ("scorecard_auc", "scorecard_gini", "gini_gap")
@@ -118,13 +115,10 @@ def _evaluate(
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(
-    key=TRAIN_METRICS,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    TRAIN_METRICS,
+    kinds=MODEL_KINDS,
     deps=[CANDIDATE, FEATURES_TRAIN],
-    group_name=GROUP,
-    kinds=set(MODEL_KINDS),
-    owners=owners_for(TRAIN_METRICS),
     description="The candidate's metrics on its own train split (for the overfit-gap check).",
 )
 @gated
@@ -139,13 +133,10 @@ def train_metrics(
     )
 
 
-@dg.asset(
-    key=TEST_PREDICTIONS,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    TEST_PREDICTIONS,
+    kinds=SCORED_TABLE_KINDS,
     deps=[CANDIDATE, FEATURES_TEST],
-    group_name=GROUP,
-    kinds=set(SCORED_TABLE_KINDS),
-    owners=owners_for(TEST_PREDICTIONS),
     description="PD, decision, master-scale grade and up to four catalogue reason statements "
     "for every test row (Parquet).",
 )
@@ -180,13 +171,10 @@ def test_predictions(
     )
 
 
-@dg.asset(
-    key=TEST_METRICS,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    TEST_METRICS,
+    kinds=MODEL_KINDS,
     deps=[TEST_PREDICTIONS, FEATURES_TEST],
-    group_name=GROUP,
-    kinds=set(MODEL_KINDS),
-    owners=owners_for(TEST_METRICS),
     description="AUC, Gini, KS, PR-AUC, Brier, log loss, ECE, approval and bad rate on test; "
     "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs; "
     "the scorecard challenger's Gini and its gap to the candidate.",

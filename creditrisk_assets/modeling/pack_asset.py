@@ -18,7 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import REGISTRY_KINDS, owners_for, report_link
+from creditrisk_assets.catalog_metadata import REGISTRY_KINDS, report_link
 from creditrisk_assets.deploy.lookup import raw_md5s
 from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
@@ -30,7 +30,6 @@ from creditrisk_assets.keys import (
     TEST_METRICS,
     TEST_PREDICTIONS,
     VALIDATION_PACK,
-    group_of,
     lake_path,
 )
 from creditrisk_assets.modeling import pack_sections as sections
@@ -44,12 +43,12 @@ from creditrisk_assets.modeling.stored import (
     load_candidate,
     read_features,
 )
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk import statistics as rs
 from creditrisk_assets.risk.approval import PACK_ARTIFACT_TAG, PACK_SHA256_TAG, PACK_URI_TAG
 from creditrisk_assets.risk.reasons import active_catalogue, reason_coverage
 from creditrisk_assets.risk.validation_pack import SECTIONS, pack_checksum, render_pack
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
 PACK_FILE = "validation_pack.html"
 #: Where the pack sits in the version's MLflow run.
@@ -171,13 +170,10 @@ def build_inputs(
     }
 
 
-@dg.asset(
-    key=VALIDATION_PACK,
-    partitions_def=snapshot_partitions,
-    deps=[CANDIDATE, TEST_PREDICTIONS, TEST_METRICS, DRIFT_REPORT],
-    group_name=group_of(VALIDATION_PACK),
+@snapshot_asset(
+    VALIDATION_PACK,
     kinds={*REGISTRY_KINDS, "html"},
-    owners=owners_for(VALIDATION_PACK),
+    deps=[CANDIDATE, TEST_PREDICTIONS, TEST_METRICS, DRIFT_REPORT],
     # after the checks of test_metrics/test_predictions, which the pack reports
     op_tags={"dagster/priority": "-1"},
     description="Self-contained HTML validation pack of the snapshot's registered version "

@@ -19,13 +19,11 @@ from pydantic import Field
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import (
     DRIFT_KINDS,
-    check_description,
-    owners_for,
     report_link,
 )
 from creditrisk_assets.conditions import ON_NEW_DATA
 from creditrisk_assets.gates import gated
-from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, group_of, lake_path
+from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
     DEFAULT_QUANTILES,
@@ -34,8 +32,8 @@ from creditrisk_assets.monitoring.drift import (
     summarize_psi,
 )
 from creditrisk_assets.monitoring.evidently_report import evidently_drift, sample_parquet
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "drift_report.json"
 
@@ -75,13 +73,10 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     return ranked[:n]
 
 
-@dg.asset(
-    key=DRIFT_REPORT,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    DRIFT_REPORT,
+    kinds=DRIFT_KINDS,
     deps=[FEATURE_STORE],
-    group_name=group_of(DRIFT_REPORT),
-    kinds=set(DRIFT_KINDS),
-    owners=owners_for(DRIFT_REPORT),
     # Issue 16: every checked feature-store partition is measured; retrain_sensor reads it.
     automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
@@ -180,20 +175,16 @@ def drift_report(
     )
 
 
-@dg.asset_check(
-    asset=DRIFT_REPORT,
-    description=check_description(
-        "Drift within the configured thresholds (WARN: drift triggers a retrain, it does not "
-        "block anything downstream).",
-        "the applicants of this snapshot no longer look like those the champion learned from, "
-        "so its PDs and approval rate may be off; a retrain is queued and the risk team should "
-        "review the drifted features before trusting this snapshot's decisions.",
-    ),
+@report_check(
+    DRIFT_REPORT,
+    REPORT_FILE,
+    "Drift within the configured thresholds (WARN: drift triggers a retrain, it does not "
+    "block anything downstream).",
+    "the applicants of this snapshot no longer look like those the champion learned from, "
+    "so its PDs and approval rate may be off; a retrain is queued and the risk team should "
+    "review the drifted features before trusting this snapshot's decisions.",
 )
-def drift_within_thresholds(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(DRIFT_REPORT), context.partition_key, REPORT_FILE)
+def drift_within_thresholds(report: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not report["drift_detected"],
         severity=dg.AssetCheckSeverity.WARN,

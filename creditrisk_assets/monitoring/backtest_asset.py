@@ -20,11 +20,11 @@ import dagster as dg
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
+from creditrisk_assets.catalog_metadata import TABLE_KINDS
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
-from creditrisk_assets.keys import BACKTEST, DECISION_LOG, group_of, lake_path, raw_key, raw_path
+from creditrisk_assets.keys import BACKTEST, DECISION_LOG, lake_path, raw_key, raw_path
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.monitoring.backtest import (
     FAILED,
@@ -32,9 +32,9 @@ from creditrisk_assets.monitoring.backtest import (
     backtest_report,
     matured_decisions,
 )
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "backtest.json"
 OUTCOMES = "application_train"
@@ -104,13 +104,10 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-@dg.asset(
-    key=BACKTEST,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    BACKTEST,
+    kinds=TABLE_KINDS,
     deps=[raw_key(OUTCOMES), DECISION_LOG],
-    group_name=group_of(BACKTEST),
-    kinds=set(TABLE_KINDS),
-    owners=owners_for(BACKTEST),
     # Follows the checked raw outcomes; the log is read, not waited for (it is always there).
     automation_condition=on_new_data_ignoring(DECISION_LOG),
     description="Earlier decisions (batch and API) vs the outcomes matured in this snapshot: "
@@ -159,19 +156,15 @@ def backtest(
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset_check(
-    asset=BACKTEST,
-    description=check_description(
-        "No version's AUC dropped significantly and no grade's PD is significantly "
-        "underestimated on the outcomes matured in this snapshot (WARN; blocks nothing).",
-        "the PDs that decided real applicants were wrong in rank or in level; the retrain "
-        "policy trains a challenger and the risk team reviews the affected grades' limits.",
-    ),
+@report_check(
+    BACKTEST,
+    REPORT_FILE,
+    "No version's AUC dropped significantly and no grade's PD is significantly "
+    "underestimated on the outcomes matured in this snapshot (WARN; blocks nothing).",
+    "the PDs that decided real applicants were wrong in rank or in level; the retrain "
+    "policy trains a challenger and the risk team reviews the affected grades' limits.",
 )
-def backtest_within_tolerance(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(BACKTEST), context.partition_key, REPORT_FILE)
+def backtest_within_tolerance(report: dict[str, Any]) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=report["status"] != FAILED,
         severity=dg.AssetCheckSeverity.WARN,

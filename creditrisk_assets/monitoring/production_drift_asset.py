@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import Field
 
 from creditrisk_assets import settings
-from creditrisk_assets.catalog_metadata import TABLE_KINDS, check_description, owners_for
+from creditrisk_assets.catalog_metadata import TABLE_KINDS
 from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
 from creditrisk_assets.gates import gated
@@ -29,7 +29,6 @@ from creditrisk_assets.keys import (
     FEATURE_STORE,
     FEATURES_TRAIN,
     PRODUCTION_DRIFT,
-    group_of,
     lake_path,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
@@ -47,9 +46,9 @@ from creditrisk_assets.monitoring.production_drift import (
     write_log_scores,
     write_population,
 )
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.risk.master_scale import load_scale
+from creditrisk_assets.snapshot_asset import report_check, snapshot_asset
 
 REPORT_FILE = "production_drift.json"
 
@@ -121,13 +120,10 @@ def _measure(
     return report
 
 
-@dg.asset(
-    key=PRODUCTION_DRIFT,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    PRODUCTION_DRIFT,
+    kinds=TABLE_KINDS,
     deps=[FEATURE_STORE, BATCH_SCORES, DECISION_LOG],
-    group_name=group_of(PRODUCTION_DRIFT),
-    kinds=set(TABLE_KINDS),
-    owners=owners_for(PRODUCTION_DRIFT),
     # After each batch score; the log is read, not waited for.
     automation_condition=on_new_data_ignoring(DECISION_LOG),
     description="PSI of the score and every feature (SQL), grade distribution and migration of "
@@ -175,19 +171,15 @@ def production_drift(
     )
 
 
-@dg.asset_check(
-    asset=PRODUCTION_DRIFT,
-    description=check_description(
-        "Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch (WARN), "
-        "> 0.25 act (ERROR, not blocking).",
-        "the applicants being decided no longer look like those the champion learned from, so "
-        "its PDs and grades may be off; the risk team reviews, and a retrain is due.",
-    ),
+@report_check(
+    PRODUCTION_DRIFT,
+    REPORT_FILE,
+    "Score PSI of the scored population: < 0.10 stable (passes), 0.10-0.25 watch (WARN), "
+    "> 0.25 act (ERROR, not blocking).",
+    "the applicants being decided no longer look like those the champion learned from, so "
+    "its PDs and grades may be off; the risk team reviews, and a retrain is due.",
 )
-def production_drift_band(
-    context: dg.AssetCheckExecutionContext, lake: Lake
-) -> dg.AssetCheckResult:
-    report = lake.read_json(lake_path(PRODUCTION_DRIFT), context.partition_key, REPORT_FILE)
+def production_drift_band(report: dict[str, Any]) -> dg.AssetCheckResult:
     status = report["status"]
     return dg.AssetCheckResult(
         passed=status not in (WATCH, ACT),

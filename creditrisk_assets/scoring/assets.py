@@ -30,7 +30,6 @@ from pydantic import Field
 
 from creditrisk_assets.catalog_metadata import (
     SCORED_TABLE_KINDS,
-    owners_for,
     table_metadata,
 )
 from creditrisk_assets.column_schemas import arrow_column_schema
@@ -38,7 +37,7 @@ from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
 from creditrisk_assets.gates import gated
-from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, group_of, lake_path
+from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, lake_path
 from creditrisk_assets.modeling.prediction import (
     DECISION_COLUMN,
     GRADE_COLUMN,
@@ -47,8 +46,8 @@ from creditrisk_assets.modeling.prediction import (
     prediction_frame,
 )
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
-from creditrisk_assets.partitions import snapshot_partitions
 from creditrisk_assets.resources import Lake
+from creditrisk_assets.snapshot_asset import snapshot_asset
 
 
 class ScoringConfig(dg.Config):
@@ -57,13 +56,10 @@ class ScoringConfig(dg.Config):
     )
 
 
-@dg.asset(
-    key=BATCH_SCORES,
-    partitions_def=snapshot_partitions,
+@snapshot_asset(
+    BATCH_SCORES,
+    kinds=SCORED_TABLE_KINDS,
     deps=[FEATURE_STORE, DEPLOY_MANIFEST],
-    group_name=group_of(BATCH_SCORES),
-    kinds=set(SCORED_TABLE_KINDS),
-    owners=owners_for(BATCH_SCORES),
     description="Champion PD, decision, grade and reason codes for application_test rows.",
     # Issue 16: follows the checked feature store; the manifest dep only orders all_assets.
     automation_condition=on_new_data_ignoring(DEPLOY_MANIFEST),

@@ -51,6 +51,11 @@ def _err(loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
     return {"loc": ["body", *loc], "msg": msg, "type": kind}
 
 
+def _missing(loc: list[Any], absent: list[str]) -> dict[str, Any]:
+    msg = f"missing features (send null for a missing value): {absent[:20]}"
+    return _err(loc, msg, "missing_feature")
+
+
 def feature_matrix(req: PredictRequest, served: ServedModel) -> np.ndarray:
     """The float32 matrix in the model's feature order; every feature must be present."""
     names = served.feature_names
@@ -67,8 +72,7 @@ def feature_matrix(req: PredictRequest, served: ServedModel) -> np.ndarray:
             seen.add(col)
         missing = [n for n in names if n not in seen]
         if missing:
-            msg = f"missing features (send null for a missing value): {missing[:20]}"
-            errors.append(_err(["columns"], msg, "missing_feature"))
+            errors.append(_missing(["columns"], missing))
         width = len(columns)
         for i, row in enumerate(req.data):
             if len(row) != width:
@@ -93,8 +97,7 @@ def feature_matrix(req: PredictRequest, served: ServedModel) -> np.ndarray:
                     )
                 absent = [n for n in names if n not in row]
                 if absent:
-                    msg = f"missing features (send null for a missing value): {absent[:20]}"
-                    errors.append(_err(["rows", i], msg, "missing_feature"))
+                    errors.append(_missing(["rows", i], absent))
                 if len(errors) >= MAX_REPORTED_ERRORS:
                     break
         if errors:

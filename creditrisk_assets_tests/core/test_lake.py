@@ -61,47 +61,32 @@ def test_json_sidecar_roundtrip(lake: Lake) -> None:
     assert lake.read_json("features/feature_store", "2026-11-01", "spec.json") == {"a": [1, 2]}
 
 
-def test_an_s3_lake_round_trips_through_dagster_aws(tmp_path, monkeypatch) -> None:
+def test_an_s3_lake_round_trips_through_dagster_aws(tmp_path: Path, s3_server: str) -> None:
     """The production lake (``s3://``) against a local moto server, through the same client
     dagster-aws builds for the platform (``resources.s3.s3_client``)."""
-    from moto.server import ThreadedMotoServer
-
     from creditrisk_assets.resources.s3 import s3_client
 
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        s3_client(endpoint).create_bucket(Bucket="lake")
-        lake = Lake(
-            base_uri="s3://lake/prod",
-            s3_endpoint_url=endpoint,
-            cache_dir=str(tmp_path / "cache"),
-        )
-        assert not lake.exists("raw/bureau", "2026-11-01")
-        uri = lake.write_json("raw/bureau", "2026-11-01", "ingest.json", {"rows": 3})
-        assert uri == "s3://lake/prod/raw/bureau/snapshot_date=2026-11-01/ingest.json"
-        assert lake.exists("raw/bureau", "2026-11-01", "ingest.json")
-        assert lake.read_json("raw/bureau", "2026-11-01", "ingest.json") == {"rows": 3}
-    finally:
-        server.stop()
+    s3_client(s3_server).create_bucket(Bucket="lake")
+    lake = Lake(
+        base_uri="s3://lake/prod",
+        s3_endpoint_url=s3_server,
+        cache_dir=str(tmp_path / "cache"),
+    )
+    assert not lake.exists("raw/bureau", "2026-11-01")
+    uri = lake.write_json("raw/bureau", "2026-11-01", "ingest.json", {"rows": 3})
+    assert uri == "s3://lake/prod/raw/bureau/snapshot_date=2026-11-01/ingest.json"
+    assert lake.exists("raw/bureau", "2026-11-01", "ingest.json")
+    assert lake.read_json("raw/bureau", "2026-11-01", "ingest.json") == {"rows": 3}
 
 
 def test_s3_partition_is_published_with_one_put(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_test_env: None
 ) -> None:
     """Above boto3's 8 MB multipart threshold too: a process killed mid-upload then stores
     nothing, where an interrupted multipart upload leaves its parts in the bucket."""
     import boto3
     from moto import mock_aws
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         boto3.client("s3").create_bucket(Bucket="lake")
         lake = Lake(base_uri="s3://lake/prefix", cache_dir=str(tmp_path / "cache"))
@@ -121,40 +106,26 @@ def test_s3_partition_is_published_with_one_put(
         assert not list((tmp_path / "cache" / "staging").iterdir())
 
 
-def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path, monkeypatch) -> None:
+def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path: Path, s3_server: str) -> None:
     """The decision log's many parts, read by DuckDB with no S3 extension: mirrored locally,
     temporary objects of a killed writer left out, the lake's layout kept under the root."""
-    from moto.server import ThreadedMotoServer
-
     from creditrisk_assets.resources.s3 import s3_client
 
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(var, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        client = s3_client(endpoint)
-        client.create_bucket(Bucket="lake")
-        for key in ("a/part-1.parquet", "a/.tmp-x-part-2.parquet", "b/part-3.parquet"):
-            client.put_object(
-                Bucket="lake", Key=f"prod/decisions/log/day=2026-11-01/{key}", Body=b"x"
-            )
-        client.put_object(Bucket="lake", Key="prod/decisions/log/", Body=b"")  # folder marker
-        client.put_object(Bucket="lake", Key="prod/raw/bureau/other.parquet", Body=b"y")
-        lake = Lake(base_uri="s3://lake/prod", s3_endpoint_url=endpoint, cache_dir=str(tmp_path))
-        stale = tmp_path / "mirror" / "lake" / "prod" / "decisions" / "log"  # an older cache's file
-        stale.parent.mkdir(parents=True)
-        stale.write_bytes(b"")
-        root = Path(lake.local_root("decisions/log"))
-        found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        assert found == [
-            "decisions/log/day=2026-11-01/a/part-1.parquet",
-            "decisions/log/day=2026-11-01/b/part-3.parquet",
-        ]
-    finally:
-        server.stop()
+    client = s3_client(s3_server)
+    client.create_bucket(Bucket="lake")
+    for key in ("a/part-1.parquet", "a/.tmp-x-part-2.parquet", "b/part-3.parquet"):
+        client.put_object(Bucket="lake", Key=f"prod/decisions/log/day=2026-11-01/{key}", Body=b"x")
+    client.put_object(Bucket="lake", Key="prod/decisions/log/", Body=b"")  # folder marker
+    client.put_object(Bucket="lake", Key="prod/raw/bureau/other.parquet", Body=b"y")
+    lake = Lake(base_uri="s3://lake/prod", s3_endpoint_url=s3_server, cache_dir=str(tmp_path))
+    stale = tmp_path / "mirror" / "lake" / "prod" / "decisions" / "log"  # an older cache's file
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"")
+    root = Path(lake.local_root("decisions/log"))
+    found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert found == [
+        "decisions/log/day=2026-11-01/a/part-1.parquet",
+        "decisions/log/day=2026-11-01/b/part-3.parquet",
+    ]
     local = Lake(base_uri=str(tmp_path / "local"))
     assert local.local_root("decisions/log") == str(tmp_path / "local")

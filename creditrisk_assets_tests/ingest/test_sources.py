@@ -126,25 +126,11 @@ def test_kaggle_source_downloads_once_with_env_credentials(
     assert meta["dagster/row_count"].value == 1200
 
 
-@pytest.fixture
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def test_s3_source_mirrors_snapshot_and_verifies_it(
-    s3_server, small_snapshot_dir, tmp_path, monkeypatch, lake, warehouse, instance
+    s3_server, small_snapshot_dir, tmp_path, lake, warehouse, instance
 ):
     from creditrisk_assets.resources.s3 import s3_client
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     s3 = s3_client(s3_server)
     s3.create_bucket(Bucket="feeds")
     for f in small_snapshot_dir.iterdir():

@@ -48,6 +48,15 @@ class SnapshotFiles:
     connector: str
     manifest: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def in_folder(
+        cls, snapshot: str, folder: Path, connector: str, uri: str | None = None
+    ) -> SnapshotFiles:
+        """The files a connector put in ``folder``, with the folder's ``MD5SUMS`` manifest;
+        ``uri`` says where they came from (default: the folder itself, as a ``file://`` URI)."""
+        origin = uri if uri is not None else folder.resolve().as_uri()
+        return cls(snapshot, folder, origin, connector, read_manifest(folder))
+
     def table_file(self, table: str) -> Path | None:
         """The file holding ``table`` (``.csv``, ``.csv.gz`` or ``.csv.zip``), or None if absent."""
         return find_table_file(self.folder, table)

@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from creditrisk_assets.ingest.connectors.base import (
     SnapshotFiles,
     SnapshotUnavailable,
-    read_manifest,
 )
 from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
@@ -62,10 +61,6 @@ def fetch_kaggle(
                         zf.extractall(staging)
                     archive.unlink()
                 (staging / DONE_MARKER).write_text(competition)
-    return SnapshotFiles(
-        snapshot=snapshot,
-        folder=folder,
-        uri=f"kaggle://competitions/{competition}",
-        connector="kaggle",
-        manifest=read_manifest(folder),
+    return SnapshotFiles.in_folder(
+        snapshot, folder, "kaggle", uri=f"kaggle://competitions/{competition}"
     )

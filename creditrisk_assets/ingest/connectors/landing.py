@@ -13,7 +13,6 @@ from creditrisk_assets.ingest.connectors.base import (
     MANIFEST,
     SnapshotFiles,
     SnapshotUnavailable,
-    read_manifest,
 )
 from creditrisk_assets.partitions import InvalidSnapshotKey, validate_snapshot_key
 
@@ -27,13 +26,7 @@ def fetch_landing(landing_dir: Path, snapshot: str) -> SnapshotFiles:
     folder = landing_dir / snapshot
     if not folder.is_dir():
         raise SnapshotUnavailable(f"landing folder {folder} does not exist for snapshot {snapshot}")
-    return SnapshotFiles(
-        snapshot=snapshot,
-        folder=folder,
-        uri=folder.resolve().as_uri(),
-        connector="landing",
-        manifest=read_manifest(folder),
-    )
+    return SnapshotFiles.in_folder(snapshot, folder, "landing")
 
 
 def is_complete(folder: Path, settle_seconds: float, now: float | None = None) -> bool:

@@ -14,7 +14,6 @@ from typing import Any
 from creditrisk_assets.ingest.connectors.base import (
     SnapshotFiles,
     SnapshotUnavailable,
-    read_manifest,
 )
 from creditrisk_assets.ingest.connectors.publish import folder_lock, lock_file, staged_folder
 from creditrisk_assets.partitions import validate_snapshot_key
@@ -50,13 +49,7 @@ def fetch_s3(cache_dir: Path, snapshot: str, base_uri: str, client: Any) -> Snap
             raise SnapshotUnavailable(f"no objects under s3://{bucket}/{key_prefix}")
         for key in keys:
             client.download_file(bucket, key, str(staging / key[len(key_prefix) :]))
-    return SnapshotFiles(
-        snapshot=snapshot,
-        folder=folder,
-        uri=f"s3://{bucket}/{key_prefix}",
-        connector="s3",
-        manifest=read_manifest(folder),
-    )
+    return SnapshotFiles.in_folder(snapshot, folder, "s3", uri=f"s3://{bucket}/{key_prefix}")
 
 
 def list_s3_snapshots(base_uri: str, client: Any) -> list[str]:

@@ -109,10 +109,4 @@ def fetch_synthetic(
                 )
                 (staging / PARAMS_FILE).write_text(json.dumps(params))
             (folder / STAMP_FILE).write_text(json.dumps(_stat_stamp(folder)))
-    return SnapshotFiles(
-        snapshot=snapshot,
-        folder=folder,
-        uri=folder.resolve().as_uri(),
-        connector="synthetic",
-        manifest=read_manifest(folder),
-    )
+    return SnapshotFiles.in_folder(snapshot, folder, "synthetic")

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 import xgboost as xgb
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Attributions may differ from XGBoost's float32 sums by rounding only.
 ATOL = 1e-5
@@ -63,21 +66,30 @@ def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:
 
     A model file this code cannot read (a future XGBoost's JSON layout, say) is also ``None``,
     with a warning: the model itself still serves, on XGBoost's own passes."""
+    return build_or_none(_build, booster, seed, "leaf-path scoring", log)
+
+
+def build_or_none(
+    build_tables: Callable[[xgb.Booster, int], T | None],
+    booster: xgb.Booster,
+    seed: int,
+    purpose: str,
+    logger: logging.Logger,
+) -> T | None:
+    """``build_tables(booster, seed)``, or ``None`` with a warning when the model file cannot
+    be read (also for ``tree_shap.py``): the model still serves, on XGBoost's own passes."""
     try:
-        return _build(booster, seed)
+        return build_tables(booster, seed)
     except (KeyError, IndexError, TypeError, ValueError) as err:
-        log.warning("cannot read the trees for leaf-path scoring (%r); using XGBoost's", err)
+        logger.warning("cannot read the trees for %s (%r); using XGBoost's", purpose, err)
         return None
 
 
 def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
-    learner = read_learner(booster)
-    gbm = learner["gradient_booster"]
-    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+    found = read_binary_model(booster)
+    if found is None:
         return None
-    model = gbm["model"]
-    if any(info != 0 for info in model["tree_info"]):
-        return None  # more than one output group
+    learner, model = found
     base_score = np.float64(np.float32(learner["learner_model_param"]["base_score"].strip("[]")))
     base_margin = np.float32(np.log(base_score / (1.0 - base_score)))
     n_features = booster.num_features()
@@ -101,8 +113,21 @@ def _build(booster: xgb.Booster, seed: int) -> TreePaths | None:
 
 
 def read_learner(booster: xgb.Booster) -> dict:
-    """The booster's learner section of its JSON model (also read by ``tree_shap.py``)."""
+    """The booster's learner section of its JSON model."""
     return json.loads(booster.save_raw("json").decode())["learner"]
+
+
+def read_binary_model(booster: xgb.Booster) -> tuple[dict, dict] | None:
+    """The learner and tree model of a one-output ``binary:logistic`` tree booster, the only
+    kind the tables reproduce (also read by ``tree_shap.py``); ``None`` for any other."""
+    learner = read_learner(booster)
+    gbm = learner["gradient_booster"]
+    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+        return None
+    model = gbm["model"]
+    if any(info != 0 for info in model["tree_info"]):
+        return None  # more than one output group
+    return learner, model
 
 
 def read_trees(booster: xgb.Booster) -> list[dict]:

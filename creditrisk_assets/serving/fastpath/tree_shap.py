@@ -44,7 +44,11 @@ import scipy.sparse as sp
 import xgboost as xgb
 
 from creditrisk_assets.serving.fastpath.shap_lookup import ShapTables
-from creditrisk_assets.serving.fastpath.tree_paths import probe_rows, read_learner
+from creditrisk_assets.serving.fastpath.tree_paths import (
+    build_or_none,
+    probe_rows,
+    read_binary_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +63,15 @@ MAX_PATH_FEATURES = 10
 
 def build(booster: xgb.Booster, seed: int = 0) -> ShapTables | None:
     """The booster's tables, or ``None`` if these tables do not reproduce it (see module)."""
-    try:
-        return _build(booster, seed)
-    except (KeyError, IndexError, TypeError, ValueError) as err:
-        log.warning("cannot read the trees for tabulated TreeSHAP (%r); using XGBoost's", err)
-        return None
+    return build_or_none(_build, booster, seed, "tabulated TreeSHAP", log)
 
 
 def _build(booster: xgb.Booster, seed: int) -> ShapTables | None:
-    learner = read_learner(booster)
-    gbm = learner["gradient_booster"]
-    if gbm["name"] != "gbtree" or learner["objective"]["name"] != "binary:logistic":
+    found = read_binary_model(booster)
+    if found is None:
         return None
-    trees = gbm["model"]["trees"]
-    if any(info != 0 for info in gbm["model"]["tree_info"]):
-        return None
+    learner, model = found
+    trees = model["trees"]
     score = np.float32(learner["learner_model_param"]["base_score"].strip("[]"))
     acc = _Tables()
     for tree in trees:

@@ -34,7 +34,12 @@ from creditrisk_assets.synthetic import ORACLE_FILE
 A, B = "2026-11-01", "2026-12-15"
 APPLICANTS = 5000
 API_DECISIONS = 200
-#: How far below the oracle's AUC a champion trained on this little data may land.
+#: How far below the oracle's AUC a champion trained on this little data may land. Issue 17
+#: asks for 0.02; on this feature store that is out of reach at a test's size (measured
+#: 2026-11-27, held-out 16,000 rows of a 40,000-applicant snapshot, 3 draws each): the expected
+#: gap is 0.037 +- 0.005 with 4,000 train rows and 0.028 +- 0.004 with 8,000, whatever the XGBoost
+#: settings (depth 1-3, eta 0.02-0.05, mcw 5-50: within 0.003), 0.013 at 80,000 (RESULTS.md).
+#: Scoring 793 matured applicants adds s.d. 0.012. Here (seed 11, 4,053 rows): 0.025.
 ORACLE_GAP = 0.05
 SMALL_MODEL = {
     "ops": {
@@ -165,8 +170,8 @@ def test_backtest_scores_earlier_decisions_on_matured_outcomes(
     # The backtest measures exactly the logged PDs against the matured outcomes ...
     assert v1["auc"]["value"] == pytest.approx(roc_auc(y, p), abs=1e-12)
     # ... and lands near the generator's ceiling on the same applicants. A model trained on
-    # 4,000 rows sits about 0.03 below it (0.027 here; 0.013 at 100,000 applicants, see
-    # benchmarks/RESULTS.md), so the lower side allows that gap; above, only noise.
+    # 4,000 rows sits about 0.04 below it on average (0.025 here, see ORACLE_GAP), so the
+    # lower side allows that gap; above, only noise.
     assert oracle_auc - ORACLE_GAP <= v1["auc"]["value"] <= oracle_auc + 0.02
     assert v1["auc"]["ci_low"] < v1["auc"]["value"] < v1["auc"]["ci_high"]
     assert v1["development_auc"] == pytest.approx(registry.version_info("1").metrics["test_auc"])

@@ -17,15 +17,8 @@ features with 95 % of the gain; a model on the 28 columns the generator's PD rea
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 import numpy as np
 import xgboost as xgb
-
-if TYPE_CHECKING:
-    from creditrisk_assets.features.spec import FeatureSpec
-    from creditrisk_assets.modeling.training import TrainParams
 
 
 def kept_features(booster: xgb.Booster, names: list[str], gain_share: float) -> list[str]:
@@ -44,33 +37,15 @@ def kept_features(booster: xgb.Booster, names: list[str], gain_share: float) -> 
     return kept
 
 
-def refit_all_rows(
-    first: xgb.Booster,
-    trees: int,
-    x: np.ndarray,
-    y: np.ndarray,
-    n_fit: int,
-    spec: FeatureSpec,
-    params: TrainParams,
-    dmatrix: Callable[[np.ndarray, np.ndarray, int], xgb.DMatrix],
-) -> tuple[xgb.Booster, int, int, int]:
-    """(booster refitted on every row of ``x``, its trees, features offered, rows fitted).
+def drop_features(x: np.ndarray, names: list[str], keep: list[str]) -> np.ndarray:
+    """A copy of ``x`` with the columns not in ``keep`` set to NaN (no tree can split on them;
+    a copy, since ``x`` may share memory with the caller's frame)."""
+    kept = set(keep)
+    out = x.copy()
+    out[:, [i for i, name in enumerate(names) if name not in kept]] = np.nan
+    return out
 
-    ``first`` is the early-stopped booster (``trees`` trees) fitted on ``n_fit`` of the rows.
-    ``x`` is modified in place (the dropped columns become NaN): the caller no longer needs it.
-    """
-    from creditrisk_assets.modeling.training import booster_params, resample, threads_for
 
-    keep = set(kept_features(first, spec.names, params.refit_gain_share))
-    dropped = [i for i, name in enumerate(spec.names) if name not in keep]
-    x[:, dropped] = np.nan
-    rounds = max(1, round(trees * len(y) / n_fit))
-    x_all, y_all = resample(x, y, spec, params)
-    threads = threads_for(len(y_all), params.nthread)
-    booster = xgb.train(
-        booster_params(spec, params, threads),
-        dmatrix(x_all, y_all, threads),
-        num_boost_round=rounds,
-        verbose_eval=False,
-    )
-    return booster, rounds, len(keep), len(y_all)
+def refit_trees(trees: int, rows: int, fit_rows: int) -> int:
+    """Early stopping's tree count scaled by the rows gained (``rows`` / ``fit_rows``)."""
+    return max(1, round(trees * rows / fit_rows))

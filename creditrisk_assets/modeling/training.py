@@ -4,7 +4,7 @@ Pure (no Dagster, no MLflow) so the benchmark and tests call exactly what the as
 
 - How many trees: on a large train split (``cv_below_rows`` rows or more) an inner validation
   slice (stratified, seeded) drives early stopping; with ``refit`` (default) the model is then
-  refitted on every train row on the features that carried the first fit (:mod:`.refit`);
+  refitted on every train row on the features that carried the first fit (see :mod:`.refit`);
   ``validation`` keeps the early-stopping figures. On a small one such a slice holds a few
   dozen defaults, and early stopping on it stopped after ~6 trees on the real 5,000-row sample;
   there the round count is chosen by stratified k-fold cross-validation (``xgboost.cv`` on
@@ -34,6 +34,7 @@ import xgboost as xgb
 
 from creditrisk_assets.features.spec import FeatureSpec
 from creditrisk_assets.keys import FEATURES_TRAIN, lake_path
+from creditrisk_assets.modeling.refit import drop_features, kept_features, refit_trees
 from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 
 Resampling = Literal["none", "undersample", "smote"]
@@ -263,13 +264,15 @@ def train_model(
             "early_stopping_trees": float(best + 1),
         }
         if params.refit:  # every train row, the features that carried the fit (see .refit)
-            from creditrisk_assets.modeling.refit import refit_all_rows
-
-            booster, trees, kept, n_fitted = refit_all_rows(
-                booster, best + 1, x, y, n_fit, spec, params, dmatrix
-            )
-            best = trees - 1
-            validation["refit_features"] = float(kept)
+            keep = kept_features(booster, spec.names, params.refit_gain_share)
+            x_all, y_all = resample(drop_features(x, spec.names, keep), y, spec, params)
+            trees = refit_trees(best + 1, len(y), n_fit)
+            threads = threads_for(len(y_all), params.nthread)
+            d_all = dmatrix(x_all, y_all, threads)
+            kw = booster_params(spec, params, threads)
+            booster = xgb.train(kw, d_all, num_boost_round=trees, verbose_eval=False)
+            best, n_fitted = trees - 1, len(y_all)
+            validation["refit_features"] = float(len(keep))
         else:
             booster = booster[: best + 1]  # keep only the trees early stopping chose
     meta = ModelMeta(

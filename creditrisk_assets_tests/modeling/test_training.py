@@ -178,3 +178,13 @@ def test_the_refit_is_offered_only_the_features_that_carried_the_first_fit(make_
     # the dropped features are missing in the refit: no tree splits on them
     assert set(result.model.booster.get_score(importance_type="total_gain")) <= set(kept)
     assert result.model.booster.feature_names == spec.names  # scoring still takes every column
+
+
+def test_dropped_features_become_missing_in_a_copy() -> None:
+    from creditrisk_assets.modeling.refit import drop_features, refit_trees
+
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = drop_features(x, ["a", "b", "c"], ["c", "a"])
+    assert np.isnan(out[:, 1]).all() and (out[:, [0, 2]] == x[:, [0, 2]]).all()
+    assert not np.isnan(x).any()  # the caller's matrix is untouched
+    assert refit_trees(300, 1000, 850) == 353 and refit_trees(1, 10, 1000) == 1

@@ -258,6 +258,7 @@ def train_model(
             verbose_eval=False,
         )
         best = int(booster.best_iteration)
+        booster = booster[: best + 1]  # keep only the trees early stopping chose
         validation = {
             "val_auc": float(history["val"]["auc"][best]),
             "val_logloss": float(history["val"]["logloss"][best]),
@@ -273,8 +274,6 @@ def train_model(
             booster = xgb.train(kw, d_all, num_boost_round=trees, verbose_eval=False)
             best, n_fitted = trees - 1, len(y_all)
             validation["refit_features"] = float(len(keep))
-        else:
-            booster = booster[: best + 1]  # keep only the trees early stopping chose
     meta = ModelMeta(
         pd_cutoff=params.pd_cutoff,
         logit_offset=offset,

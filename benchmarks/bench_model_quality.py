@@ -167,8 +167,11 @@ def synthetic(work: Path, applicants: int, tune: bool) -> dict:
     y = test["TARGET"].to_numpy()
     oracle_auc = m.roc_auc(y, oracle.loc[test["SK_ID_CURR"], "TRUE_PD"].to_numpy())
     base = TrainParams()
+    previous = replace(base, max_depth=4, refit=False)
     options = [("defaults, monotone", base)]
     options.append(("defaults, no monotone", replace(base, monotone=False)))
+    # what the defaults were before the refit and depth 3 (same features), for the fit time too
+    options.append(("depth 4, no refit (earlier defaults), monotone", previous))
     if tune:
         for lr, depth, mcw in GRID:
             label = f"lr {lr}, depth {depth}, mcw {mcw:g}, monotone"

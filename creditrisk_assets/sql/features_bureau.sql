@@ -15,7 +15,11 @@ WITH balance_per_credit AS (
         favg(CAST(STATUS = '1' AS DOUBLE)) AS STATUS_1_SHARE,
         favg(CAST(STATUS IN ('2', '3', '4', '5') AS DOUBLE)) AS STATUS_2PLUS_SHARE,
         favg(CAST(STATUS = 'C' AS DOUBLE)) AS STATUS_C_SHARE,
-        favg(CAST(STATUS = 'X' AS DOUBLE)) AS STATUS_X_SHARE
+        favg(CAST(STATUS = 'X' AS DOUBLE)) AS STATUS_X_SHARE,
+        -- months with a known repayment status (0-5; not C closed, not X unknown), of which
+        -- past due (1-5): pooled over the applicant's credits below
+        count_if(STATUS IN ('0', '1', '2', '3', '4', '5')) AS RATED_MONTHS,
+        count_if(STATUS IN ('1', '2', '3', '4', '5')) AS PAST_DUE_MONTHS
     FROM bureau_balance
     GROUP BY SK_ID_BUREAU
 ),
@@ -76,6 +80,13 @@ FROM (
         max(STATUS_2PLUS_SHARE) AS BUREAU_STATUS_2PLUS_SHARE_MAX,
         favg(STATUS_C_SHARE) AS BUREAU_STATUS_C_SHARE_MEAN,
         favg(STATUS_X_SHARE) AS BUREAU_STATUS_X_SHARE_MEAN,
+        -- pooled over credits, so a long history weighs more than a one-month one (the per-credit
+        -- mean above weighs them alike); NULL without any rated month
+        fsum(PAST_DUE_MONTHS) / NULLIF(fsum(RATED_MONTHS), 0) AS BUREAU_BALANCE_PAST_DUE_SHARE,
+        -- credits that were ever overdue (a reported maximum overdue amount above 0; a missing
+        -- amount counts as none), and credits still active, as shares of all credits
+        favg(CAST(coalesce(AMT_CREDIT_MAX_OVERDUE, 0) > 0 AS DOUBLE)) AS BUREAU_EVER_OVERDUE_SHARE,
+        favg(CAST(is_active AS DOUBLE)) AS BUREAU_ACTIVE_SHARE,
         favg(CAST(CREDIT_ACTIVE IN ('Sold', 'Bad debt') AS DOUBLE)) AS BUREAU_SOLD_OR_BAD_DEBT_SHARE,
         favg(CAST(CREDIT_TYPE = 'Consumer credit' AS DOUBLE)) AS BUREAU_CONSUMER_CREDIT_SHARE,
         favg(CAST(CREDIT_TYPE = 'Credit card' AS DOUBLE)) AS BUREAU_CREDIT_CARD_SHARE,

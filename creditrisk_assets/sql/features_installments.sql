@@ -2,7 +2,28 @@
 -- due (paid early), paid/due ratio and difference, amounts; overall and over the last 12 months
 -- (DAYS_INSTALMENT >= -365, relative to the application). A missing payment date or amount
 -- leaves the derived value NULL rather than turning it into 0.
-WITH payments AS (
+-- Some instalments are paid in several parts (rows with the same SK_ID_PREV, version and
+-- number); per *due instalment* (parts rolled up first) the shares say how many instalments were
+-- paid late (first payment after the due day) and short (payments summing to less than due, by
+-- more than a cent): a row-level share would count a split payment's second part as late, and
+-- its parts as short, when the instalment itself was paid on time and in full.
+WITH dues AS (
+    SELECT
+        SK_ID_CURR,
+        min(DAYS_ENTRY_PAYMENT) > max(DAYS_INSTALMENT) AS paid_late,
+        fsum(AMT_PAYMENT) < max(AMT_INSTALMENT) - 0.01 AS paid_short
+    FROM installments_payments
+    GROUP BY SK_ID_CURR, SK_ID_PREV, NUM_INSTALMENT_VERSION, NUM_INSTALMENT_NUMBER
+),
+due_shares AS (
+    SELECT
+        SK_ID_CURR,
+        favg(CAST(paid_late AS DOUBLE)) AS INSTAL_DUE_LATE_SHARE,
+        favg(CAST(paid_short AS DOUBLE)) AS INSTAL_DUE_SHORT_SHARE
+    FROM dues
+    GROUP BY SK_ID_CURR
+),
+payments AS (
     SELECT
         SK_ID_CURR,
         NUM_INSTALMENT_VERSION,
@@ -65,4 +86,5 @@ FROM (
         fsum(CASE WHEN in_last_12m THEN PAYMENT_DIFF END) AS INSTAL_L12M_PAYMENT_DIFF_SUM
     FROM payments
     GROUP BY SK_ID_CURR
-)
+) AS rows_agg
+JOIN due_shares USING (SK_ID_CURR)

@@ -122,6 +122,10 @@ def test_credit_practice_directions_are_declared_in_the_spec() -> None:
         "CC_L12M_UTILISATION_MEAN",
         "BUREAU_TOTAL_DEBT_CREDIT_RATIO",
         "INSTAL_LATE_SHARE",
+        "INSTAL_DUE_SHORT_SHARE",
+        "BUREAU_BALANCE_PAST_DUE_SHARE",
+        "BUREAU_EVER_OVERDUE_SHARE",
+        "BUREAU_ACTIVE_SHARE",
         "AMT_INCOME_TOTAL",
         "NAME_CONTRACT_TYPE",
     ]
@@ -134,4 +138,7 @@ def test_credit_practice_directions_are_declared_in_the_spec() -> None:
         "CC_L12M_UTILISATION_MEAN": 1,
         "BUREAU_TOTAL_DEBT_CREDIT_RATIO": 1,
         "INSTAL_LATE_SHARE": 1,
+        "INSTAL_DUE_SHORT_SHARE": 1,
+        "BUREAU_BALANCE_PAST_DUE_SHARE": 1,
+        "BUREAU_EVER_OVERDUE_SHARE": 1,
     }

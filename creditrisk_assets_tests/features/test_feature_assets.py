@@ -108,6 +108,50 @@ def test_history_aggregates_against_pandas(store_frame: pd.DataFrame, raw_frames
     assert (fs["INSTAL_L12M_COUNT"] == recent.reindex(fs.index, fill_value=0)).all()
 
 
+def test_per_instalment_and_pooled_bureau_shares_against_pandas(
+    store_frame: pd.DataFrame, raw_frames
+) -> None:
+    fs = store_frame.set_index("SK_ID_CURR")
+
+    def same(column: str, expected: pd.Series) -> None:
+        got = fs[column]
+        assert got.notna().sum() == expected.notna().sum(), column
+        pd.testing.assert_series_equal(
+            got.dropna(), expected.dropna().reindex(got.dropna().index), check_names=False
+        )
+
+    inst = raw_frames["installments_payments"]
+    keys = ["SK_ID_CURR", "SK_ID_PREV", "NUM_INSTALMENT_VERSION", "NUM_INSTALMENT_NUMBER"]
+    due = inst.groupby(keys).agg(
+        first=("DAYS_ENTRY_PAYMENT", "min"),
+        day=("DAYS_INSTALMENT", "max"),
+        paid=("AMT_PAYMENT", "sum"),
+        amount=("AMT_INSTALMENT", "max"),
+    )
+    assert (inst.groupby(keys).size() > 1).any()  # split payments are there to roll up
+    due["late"] = (due["first"] > due["day"]).astype(float)
+    due["short"] = (due["paid"] < due["amount"] - 0.01).astype(float)
+    per = due.groupby("SK_ID_CURR")
+    same("INSTAL_DUE_LATE_SHARE", per["late"].mean())
+    same("INSTAL_DUE_SHORT_SHARE", per["short"].mean())
+    # per instalment is not per payment row: a split payment's second part is often later
+    both = fs[["INSTAL_DUE_LATE_SHARE", "INSTAL_LATE_SHARE"]].dropna()
+    assert (both["INSTAL_DUE_LATE_SHARE"] != both["INSTAL_LATE_SHARE"]).any()
+
+    bureau, bb = raw_frames["bureau"], raw_frames["bureau_balance"]
+    months = bb.merge(bureau[["SK_ID_BUREAU", "SK_ID_CURR"]], on="SK_ID_BUREAU")
+    status = months["STATUS"].astype(str)
+    months["rated"] = status.isin(list("012345"))
+    months["past_due"] = status.isin(list("12345"))
+    pooled = months.groupby("SK_ID_CURR")[["rated", "past_due"]].sum()
+    share = (pooled["past_due"] / pooled["rated"]).where(pooled["rated"] > 0)
+    same("BUREAU_BALANCE_PAST_DUE_SHARE", share)
+    ever = bureau["AMT_CREDIT_MAX_OVERDUE"].fillna(0) > 0
+    same("BUREAU_EVER_OVERDUE_SHARE", ever.astype(float).groupby(bureau["SK_ID_CURR"]).mean())
+    active = (bureau["CREDIT_ACTIVE"] == "Active").astype(float)
+    same("BUREAU_ACTIVE_SHARE", active.groupby(bureau["SK_ID_CURR"]).mean())
+
+
 def test_split_is_labelled_disjoint_and_hash_stable(built, store_frame: pd.DataFrame) -> None:
     lake, _, _ = built
     train = pd.read_parquet(lake.local_path(TRAIN_PATH, SNAPSHOT))

@@ -3,6 +3,8 @@ prior-shift correction, bad labels."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,14 +17,33 @@ FAST = {"learning_rate": 0.2, "max_depth": 3, "num_boost_round": 200, "early_sto
 
 
 def test_large_train_split_early_stops_on_a_slice(make_frame, spec) -> None:
-    params = TrainParams(**FAST, cv_below_rows=3000)  # 3,000 rows is "large" here
+    params = TrainParams(**FAST, cv_below_rows=3000, refit=False)  # 3,000 rows is "large" here
     result = train_model(make_frame(3000, seed=1), spec, params, partition="p")
     assert result.rounds_by == "early_stopping"
     assert result.best_iteration < 199
     assert result.model.booster.num_boosted_rounds() == result.best_iteration + 1
+    assert result.validation["early_stopping_trees"] == result.best_iteration + 1
     assert result.rows == {"train": 3000, "fit": 2550, "validation": 450, "cv_folds": 0}
     assert result.validation["val_auc"] > 0.75
     assert result.model.meta.logit_offset == 0.0 and result.model.meta.partition == "p"
+
+
+def test_refit_uses_every_train_row_with_trees_scaled_by_the_rows_gained(make_frame, spec):
+    frame = make_frame(3000, seed=1)
+    sliced = train_model(frame, spec, TrainParams(**FAST, cv_below_rows=3000, refit=False))
+    result = train_model(frame, spec, TrainParams(**FAST, cv_below_rows=3000))  # refit default
+    assert result.rounds_by == "early_stopping"
+    assert result.rows == {"train": 3000, "fit": 3000, "validation": 450, "cv_folds": 0}
+    # the slice chose the trees as before; the refit grows them by 3000 / 2550
+    stopped = sliced.best_iteration + 1
+    assert {k: v for k, v in result.validation.items() if k != "refit_features"} == (
+        sliced.validation
+    )
+    assert result.model.booster.num_boosted_rounds() == round(stopped * 3000 / 2550)
+    assert result.best_iteration + 1 == round(stopped * 3000 / 2550) > stopped
+    # a different model: the slice's rows were fitted too
+    x = frame.head(200)
+    assert not np.allclose(result.model.predict_pd(x), sliced.model.predict_pd(x))
 
 
 def test_small_train_split_chooses_rounds_by_cv(make_frame, spec) -> None:
@@ -137,3 +158,33 @@ def test_bad_target_names_rows(make_frame, spec) -> None:
 def test_missing_feature_column_named(make_frame, spec) -> None:
     with pytest.raises(KeyError, match="x_noise"):
         train_model(make_frame(100).drop(columns="x_noise"), spec, TrainParams(**FAST))
+
+
+def test_the_refit_is_offered_only_the_features_that_carried_the_first_fit(make_frame, spec):
+    from creditrisk_assets.modeling.refit import kept_features
+
+    frame = make_frame(3000, seed=1)
+    params = TrainParams(**FAST, cv_below_rows=3000, refit_gain_share=0.9)
+    first = train_model(frame, spec, replace(params, refit=False)).model.booster
+    gain = first.get_score(importance_type="total_gain")
+    kept = kept_features(first, spec.names, 0.9)
+    # most gain first, stopping at the feature that crosses 90 % of the total
+    assert kept == sorted(gain, key=lambda n: -gain[n])[: len(kept)]
+    assert sum(gain[n] for n in kept[:-1]) < 0.9 * sum(gain.values()) <= sum(gain[n] for n in kept)
+    assert "x_noise" not in kept and len(kept) < len(spec.names)
+    assert kept_features(first, spec.names, 1.0) == spec.names
+    result = train_model(frame, spec, params)
+    assert result.validation["refit_features"] == len(kept)
+    # the dropped features are missing in the refit: no tree splits on them
+    assert set(result.model.booster.get_score(importance_type="total_gain")) <= set(kept)
+    assert result.model.booster.feature_names == spec.names  # scoring still takes every column
+
+
+def test_dropped_features_become_missing_in_a_copy() -> None:
+    from creditrisk_assets.modeling.refit import drop_features, refit_trees
+
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = drop_features(x, ["a", "b", "c"], ["c", "a"])
+    assert np.isnan(out[:, 1]).all() and (out[:, [0, 2]] == x[:, [0, 2]]).all()
+    assert not np.isnan(x).any()  # the caller's matrix is untouched
+    assert refit_trees(300, 1000, 850) == 353 and refit_trees(1, 10, 1000) == 1

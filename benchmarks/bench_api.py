@@ -39,39 +39,36 @@ from api_pipeline import pipeline_champion
 from api_setup import ROOT, wait_ready
 
 NOTES = """
-What changed for the one-row `/predict` (issue 20), and what is left:
+What changed in this round (issue 20), and what is left:
 
-- Requests of up to 64 rows no longer call XGBoost (`serving/fastpath/tree_shap.py`): when a
-  model loads, every leaf's exact TreeSHAP values are tabulated per pattern of followed path
-  features (FastTreeSHAP "v2"); a request routes its rows through all splits at once and looks
-  the values up. Margins are XGBoost's bits, attributions equal XGBoost's `pred_contribs` to
-  float32 rounding (<= 1e-5, checked on probe rows at load, else XGBoost scores);
-  `reason_method` stays `exact`. In process, one row: ~0.3 ms against ~4-5 ms for DMatrix +
-  `output_margin` + `pred_contribs` (same load).
-- Statement weights are summed in one fixed order (`risk.reasons.statement_weights`), so a row's
-  reason weights no longer depend on the batch it came in (the float32 BLAS product did).
-- `require_key` is async: a plain-def dependency cost a threadpool hop per scoring request.
-- A/B, same champion, closed loop with 1 connection for 10 s, server CPU from /proc, load 4-6:
-  before (f949751) 5.05-5.24 ms CPU per request, 139-168 req/s; after 3.26-4.01 ms, 116-268
-  req/s (two alternating rounds each).
-- Where a one-row request's CPU goes now (cProfile in process, under load): the decision log's
-  `record` ~45-55 % (an Arrow table of 16 columns built per request, and the queue's
-  notify of the writer thread), FastAPI routing and middleware ~25 %, parsing + scoring + the
-  response ~20 % (the tables ~0.3 ms). 500 req/s with p99 <= 10 ms on two shared cores needs
-  <= ~1.5 ms: the next lever is to hand the writer thread the predictions and build one Arrow
-  table per flush instead of one per request (decision ids still made on the request thread),
-  then a plain ASGI route for `/predict`. Not done in this round.
-- `/score` was not changed: its DuckDB prepared query is ~18 ms of the ~22 ms p50 (the six
-  families' plans ~9 ms, the joins that assemble the 331-column row ~7 ms); p99 <= 15 ms needs
-  that query halved (e.g. per-family prepared statements over Arrow inputs without the final
-  joins), which was not attempted.
+- Decision log, request side: a request now only validates its decisions and stamps their ids
+  (`decisions/pending.py`); the buffer's writer thread builds the Arrow records and the inputs'
+  sha256 of a whole flush at once. Building one 16-column table per request was ~0.86 ms of a
+  one-row request's ~1.4 ms in-app CPU. Server CPU per one-row `/predict`, closed loop x8 on a
+  real uvicorn, back to back on the same machine (load ~6): 1.94 ms before, 1.08 ms after; in
+  this run 1.21 ms (closed loop) and 1.47 ms (open loop, 500 req/s; was 2.69 ms in the previous
+  quiet run, which saturated).
+- The 500 req/s run is no longer saturated (p50 2.4 ms), but its p99 is set by the first
+  second of a freshly started server: with the log on, requests of that second wait up to
+  ~0.5-1.3 s, later ones do not. Measured with ad-hoc probes (the open loop of `api_load.py`) on a quiet machine (load
+  ~1.3), 500 req/s for 10 s: log off p99 9.8 ms; log on p99 752 ms with every slow request in
+  the first 1.2-1.4 s; a second 10 s run on the same server process p99 18.3 ms, max 53 ms.
+  The cold-start stall with the log on is not explained yet (the first sink write costs ~25 ms
+  in process; a py-spy profile of the stall shows no single blocking call), and steady state
+  with the log on is still ~2x the 10 ms target. Next: find the cold-start stall; then the
+  remaining ~1.1 ms (FastAPI routing and middleware ~25 %, orjson parse + matrix ~20 %).
+- `/predict` 10,000 rows: 477 ms median (599 ms in the previous quiet run); the sha256 of the
+  inputs now runs in the writer thread, off the request. Its CPU is 717 ms: parse ~40 %,
+  XGBoost `pred_leaf` + leaf-path products + reasons ~45 %, response ~5 %.
+- `/score` (one applicant, 190 history records incl. bureau_balance) is not changed and stays
+  saturated at 50 req/s: the prepared feature query costs ~21-25 ms CPU on its own, of which
+  ~12.5 ms is a fixed cost paid even with empty inputs (DuckDB instantiating 72 operators and
+  ~340 expressions per execution; the operators' own time is ~9.7 ms). Precomputing the
+  category-code maps saved ~12 % (25.3 -> 22.5 ms) and was not kept. p99 <= 15 ms at 50 req/s
+  needs a differently shaped query (or per-applicant evaluation outside DuckDB), not a tweak.
 - Read with care: in an overloaded open-loop run, requests that hit the client's 30 s timeout
   count as errors and in the CPU-per-request denominator though the server may not have
-  served them all: there the closed-loop CPU per request is the figure to use. The quiet rerun
-  (Nov 27, load 1.1-2.0) still puts the 10,000-row request (599 ms, 833 ms server CPU) and
-  `/score` (59.8 ms CPU per request) far above the issue-8 quiet figures (167 ms, ~250 ms CPU;
-  ~22 ms p50). Part is the different champion and the decision log being on here, but `/score`
-  at ~3x the CPU looks like a regression since issue 8 and is the first thing to profile next.
+  served them all: there the closed-loop CPU per request is the figure to use.
 """
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 20)"

@@ -48,18 +48,19 @@ What changed in this round (issue 20), and what is left:
   real uvicorn, back to back on the same machine (load ~6): 1.94 ms before, 1.08 ms after; in
   this run 1.21 ms (closed loop) and 1.47 ms (open loop, 500 req/s; was 2.69 ms in the previous
   quiet run, which saturated).
-- The 500 req/s run is no longer saturated (p50 2.4 ms), but its p99 is set by the first
-  second of a freshly started server: with the log on, requests of that second wait up to
-  ~0.5-1.3 s, later ones do not. Measured with ad-hoc probes (the open loop of `api_load.py`) on a quiet machine (load
-  ~1.3), 500 req/s for 10 s: log off p99 9.8 ms; log on p99 752 ms with every slow request in
-  the first 1.2-1.4 s; a second 10 s run on the same server process p99 18.3 ms, max 53 ms.
-  The cold-start stall with the log on is not explained yet (the first sink write costs ~25 ms
-  in process; a py-spy profile of the stall shows no single blocking call), and steady state
-  with the log on is still ~2x the 10 ms target. Next: find the cold-start stall; then the
+- The 500 req/s run is no longer saturated (p50 2.4 ms), but its p99 is set by the first second
+  of a freshly started server: with the log on, requests of that second wait up to ~0.5-1.3 s,
+  later ones do not. Measured with ad-hoc probes (the open loop of `api_load.py`) on a quiet
+  machine (load ~1.3), 500 req/s for 10 s: log off p99 9.8 ms; log on p99 752 ms with every slow
+  request in the first 1.2-1.4 s; a second 10 s run on the same server process p99 18.3 ms, max
+  53 ms. The cold-start stall with the log on is not explained yet (the first sink write costs
+  ~25 ms in process; a py-spy profile of the stall shows no single blocking call), and steady
+  state with the log on is still ~2x the 10 ms target. Next: find the cold-start stall; then the
   remaining ~1.1 ms (FastAPI routing and middleware ~25 %, orjson parse + matrix ~20 %).
 - `/predict` 10,000 rows: 477 ms median (599 ms in the previous quiet run); the sha256 of the
-  inputs now runs in the writer thread, off the request. Its CPU is 717 ms: parse ~40 %,
-  XGBoost `pred_leaf` + leaf-path products + reasons ~45 %, response ~5 %.
+  inputs now runs in the writer thread, off the request. Server CPU 717 ms per request; in
+  process (whole-body orjson path, load ~4): parsing ~420 ms, scoring with fast reasons
+  ~290-360 ms, the response ~6 ms; the server's chunked reader overlaps the first two.
 - `/score` (one applicant, 190 history records incl. bureau_balance) is not changed and stays
   saturated at 50 req/s: the prepared feature query costs ~21-25 ms CPU on its own, of which
   ~12.5 ms is a fixed cost paid even with empty inputs (DuckDB instantiating 72 operators and

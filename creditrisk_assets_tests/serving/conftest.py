@@ -28,6 +28,7 @@ from creditrisk_assets.modeling.scoring_model import ModelMeta, ScoringModel
 from creditrisk_assets.resources import Warehouse
 from creditrisk_assets.schema import HISTORY_TABLES, table_spec
 from creditrisk_assets.serving import ServingSettings, create_app
+from creditrisk_assets.serving.champion import ServedModel, load_served_model
 from creditrisk_assets.serving.feature_sessions import features_for_records
 
 TRAIN_APPLICANTS = 600
@@ -234,6 +235,21 @@ def feature_rows(training_frame: tuple[pd.DataFrame, np.ndarray]) -> list[dict[s
     frame = training_frame[0]
     spec = build_spec(["SK_ID_CURR", *frame.columns], SQL_FILES)
     return _to_json_records(frame[spec.names])
+
+
+@pytest.fixture(scope="module")
+def served(registrar: Registrar) -> ServedModel:
+    """The registered champion as the API loads it (one XGBoost thread): the fast-path tests'
+    model. Modules that need other thread settings define their own."""
+    version = registrar.registry.get_alias_version("champion")
+    return load_served_model(registrar.registry, version, "champion", threads=1)
+
+
+@pytest.fixture(scope="module")
+def matrix(served: ServedModel, feature_rows: list[dict[str, Any]]) -> np.ndarray:
+    """The training applicants' real feature rows (with their missing values), float32."""
+    x = pd.DataFrame(feature_rows)[served.feature_names].to_numpy(np.float64)
+    return x.astype(np.float32)
 
 
 @pytest.fixture(scope="session")

@@ -5,26 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pandas as pd
-import pytest
 import xgboost as xgb
 
 from creditrisk_assets.serving import scoring
-from creditrisk_assets.serving.champion import load_served_model
 from creditrisk_assets.serving.fastpath import tree_paths, tree_shap
-
-
-@pytest.fixture(scope="module")
-def served(registrar):
-    version = registrar.registry.get_alias_version("champion")
-    return load_served_model(registrar.registry, version, "champion", threads=1)
-
-
-@pytest.fixture(scope="module")
-def matrix(served, feature_rows) -> np.ndarray:
-    """The training applicants' real feature rows (with their missing values)."""
-    x = pd.DataFrame(feature_rows)[served.feature_names].to_numpy(np.float64)
-    return x.astype(np.float32)
 
 
 def test_margins_leaves_and_exact_attributions_are_xgboosts(served, matrix) -> None:

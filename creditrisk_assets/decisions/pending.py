@@ -31,7 +31,6 @@ from creditrisk_assets.decisions.record import (
     CHANNELS,
     DECISION_SCHEMA,
     decision_table,
-    feature_rows_json,
     inputs_hash_matrix,
     new_decision_ids,
 )
@@ -114,31 +113,23 @@ def pending_table(items: Sequence[PendingDecisions]) -> pa.Table:
 def _records(group: list[PendingDecisions]) -> pa.Table:
     first = group[0]
     x = group[0].x if len(group) == 1 else np.concatenate([g.x for g in group])
-    table = decision_table(
+    features = {n: x[:, j] for j, n in enumerate(first.names)} if first.store_features else None
+    return decision_table(
         channel=first.channel,
         model_name=first.model.name,
         model_version=first.model.version,
         model_alias=first.model.alias,
         training_snapshot=first.model.training_snapshot,
         pd=np.fromiter((p for g in group for p in g.pd), np.float64),
+        features=features,
         inputs_hash_values=inputs_hash_matrix(first.names, x),
+        store_features=first.store_features,
         applicant_id=pa.array([a for g in group for a in g.applicant_id], pa.int64()),
         grade=pa.array([v for g in group for v in g.grade], pa.string()),
         decision=pa.array([v for g in group for v in g.decision], pa.string()),
         reason_codes=pa.array([r for g in group for r in g.reason_codes], pa.list_(pa.string())),
+        decided_at=[g.decided_at for g in group for _ in range(g.num_rows)],
         catalogue_version=first.catalogue_version,
         scale_version=first.scale_version,
+        decision_ids=pa.array([i for g in group for i in g.decision_ids], pa.string()),
     )
-    stamps = [g.decided_at for g in group for _ in range(g.num_rows)]
-    replace = {
-        "decision_id": pa.array([i for g in group for i in g.decision_ids], pa.string()),
-        "decided_at": pa.array(stamps, pa.timestamp("us", tz="UTC")),
-    }
-    if first.store_features:
-        names = first.names
-        replace["feature_row"] = feature_rows_json({n: x[:, j] for j, n in enumerate(names)})
-    for name, column in replace.items():
-        table = table.set_column(
-            table.schema.get_field_index(name), DECISION_SCHEMA.field(name), column
-        )
-    return table

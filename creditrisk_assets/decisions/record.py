@@ -215,16 +215,19 @@ def decision_table(
     grade: Any = None,
     decision: Any = None,
     reason_codes: Any = None,
-    decided_at: datetime | None = None,
+    decided_at: datetime | Sequence[datetime] | None = None,
     catalogue_version: str | None = None,
     scale_version: str | None = None,
+    decision_ids: pa.Array | Sequence[str] | None = None,
 ) -> pa.Table:
     """Decision records of one batch as an Arrow table of :data:`DECISION_SCHEMA`.
 
     ``pd`` (and the optional per-row ``applicant_id``, ``grade``, ``decision``,
     ``reason_codes``) are columns; the model fields, channel and versions are the batch's.
     Inputs: pass ``features`` (hashed here; stored as JSON too with ``store_features``) or
-    precomputed ``inputs_hash_values``. All rows share ``decided_at`` (default: now, UTC).
+    precomputed ``inputs_hash_values``. All rows share ``decided_at`` (default: now, UTC), or it
+    is one time per row; ``decision_ids`` are made here unless given (the API stamps its
+    decisions in the request and builds their records later: ``pending.py``).
     """
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
@@ -245,11 +248,23 @@ def decision_table(
         if features is None:
             raise ValueError("store_features needs the features")
         rows = feature_rows_json(features)
-    when = (decided_at or datetime.now(UTC)).astimezone(UTC)
+    stamp = pa.timestamp("us", tz="UTC")
+    if decided_at is None or isinstance(decided_at, datetime):
+        when = (decided_at or datetime.now(UTC)).astimezone(UTC)
+        stamps = pa.repeat(pa.scalar(when, stamp), n)
+    else:
+        stamps = pa.array(list(decided_at), stamp)
+        if len(stamps) != n:
+            raise ValueError(f"decided_at: {len(stamps)} values for {n} decisions")
+        when = stamps[0].as_py() if n else datetime.now(UTC)
+    if decision_ids is None:
+        ids = new_decision_ids(n, when)
+    else:
+        ids = _strings(decision_ids, n, "decision_id")
     applicants = _applicant_ids(applicant_id, n)
     columns = {
-        "decision_id": new_decision_ids(n, when),
-        "decided_at": pa.repeat(pa.scalar(when, pa.timestamp("us", tz="UTC")), n),
+        "decision_id": ids,
+        "decided_at": stamps,
         "channel": _strings(channel, n, "channel"),
         "model_name": _strings(model_name, n, "model_name"),
         "model_version": _strings(str(model_version), n, "model_version"),

@@ -153,3 +153,25 @@ def test_close_hands_back_pending_decisions_as_records() -> None:
     with pytest.raises(DecisionLogUnavailable, match="5 records") as caught:
         buffer.close()
     assert caught.value.records is not None and caught.value.records.num_rows == 5
+
+
+def test_given_ids_and_times_must_match_the_rows() -> None:
+    one = _pending(2)
+    with pytest.raises(ValueError, match="decided_at: 1 values for 2"):
+        decision_table(
+            channel="api_predict",
+            model_name="m",
+            model_version="1",
+            pd=one.pd,
+            inputs_hash_values=["a", "b"],
+            decided_at=[one.decided_at],
+        )
+    with pytest.raises(ValueError, match="decision_id: 3 values for 2"):
+        decision_table(
+            channel="api_predict",
+            model_name="m",
+            model_version="1",
+            pd=one.pd,
+            inputs_hash_values=["a", "b"],
+            decision_ids=["x", "y", "z"],
+        )

@@ -105,7 +105,7 @@ def inputs_hash(features: Features) -> pa.StringArray:
     or column order. Non-numeric features are refused (the platform's features are numbers).
     """
     names, x = _matrix(features)
-    return _hash_rows(names, x)
+    return _hash_rows(names, x, owned=True)  # _matrix's stack is a fresh float64 copy
 
 
 def inputs_hash_matrix(names: Sequence[str], x: np.ndarray) -> pa.StringArray:
@@ -118,15 +118,22 @@ def inputs_hash_matrix(names: Sequence[str], x: np.ndarray) -> pa.StringArray:
     if x.ndim != 2 or x.shape[1] != len(names):
         raise ValueError(f"matrix of {x.shape} for {len(names)} feature names")
     order = sorted(range(len(names)), key=names.__getitem__)
-    return _hash_rows([names[j] for j in order], np.asarray(x, dtype=np.float64)[:, order])
+    # Columns reordered in the matrix's own dtype (half the bytes for the API's float32), then
+    # widened: one contiguous float64 copy, which _hash_rows may then modify in place.
+    ordered = np.take(x, order, axis=1).astype("<f8")
+    return _hash_rows([names[j] for j in order], ordered, owned=True)
 
 
-def _hash_rows(names: list[str], x: np.ndarray) -> pa.StringArray:
-    x = np.where(np.isnan(x), np.nan, x + 0.0).astype("<f8", copy=False)
-    x = np.ascontiguousarray(x)
+def _hash_rows(names: list[str], x: np.ndarray, owned: bool = False) -> pa.StringArray:
+    """sha256 of each row of ``x`` (see ``inputs_hash``). ``owned``: ``x`` is a contiguous
+    little-endian float64 copy this function may change (canonical NaN, -0.0 as 0.0)."""
+    if not owned:
+        x = np.array(x, dtype="<f8", order="C")
+    x += 0.0  # -0.0 + 0.0 is 0.0
+    x[np.isnan(x)] = np.nan  # one quiet NaN for every missing value
     base = hashlib.sha256("\x1f".join(names).encode() + b"\x1e")
     width = 8 * len(names)
-    data = x.tobytes()
+    data = memoryview(x.reshape(-1)).cast("B")  # rows as slices of one buffer, no copies
     digests = []
     for start in range(0, len(data), width):  # hashlib has no batch API; the loop is thin
         h = base.copy()

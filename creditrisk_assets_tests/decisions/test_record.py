@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import struct
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ from creditrisk_assets.decisions import (
     decision_table,
     feature_rows_json,
     inputs_hash,
+    inputs_hash_matrix,
     new_decision_ids,
 )
 
@@ -50,6 +53,20 @@ def test_inputs_hash_depends_on_values_not_on_dtypes_or_order() -> None:
     assert renamed[0] != ha[0]  # names are part of the encoding
     with pytest.raises(ValueError):
         inputs_hash({"x": ["a", "b"]})
+
+
+def test_inputs_hash_is_the_documented_encoding() -> None:
+    """Logged hashes must not change with the code that computes them: the sha256 of the sorted
+    names joined by 0x1f, 0x1e, then the row as little-endian float64 (one NaN, -0.0 as 0.0)."""
+    x = np.array([[-0.0, np.nan, 2.5], [1.0, -np.nan, 3.0]], dtype=np.float32)
+    names = ["b", "c", "a"]  # matrix columns; the encoding orders them a, b, c
+    expected = []
+    for row in ([2.5, 0.0, float("nan")], [3.0, 1.0, float("nan")]):
+        data = b"a\x1fb\x1fc\x1e" + struct.pack("<3d", *row)
+        expected.append(hashlib.sha256(data).hexdigest())
+    assert inputs_hash_matrix(names, x).to_pylist() == expected
+    assert inputs_hash({n: x[:, j] for j, n in enumerate(names)}).to_pylist() == expected
+    assert inputs_hash_matrix(names, x[:0]).to_pylist() == []
 
 
 def test_feature_rows_are_strict_json() -> None:

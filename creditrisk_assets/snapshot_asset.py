@@ -69,18 +69,34 @@ def snapshot_check(
 
 
 def report_check(
-    asset: dg.AssetKey, report_file: str, checks: str, harm: str, **extra: Any
-) -> Callable[[Callable[[dict[str, Any]], dg.AssetCheckResult]], dg.AssetChecksDefinition]:
+    asset: dg.AssetKey,
+    report_file: str,
+    checks: str,
+    harm: str,
+    *,
+    config_type: type[dg.Config] | None = None,
+    **extra: Any,
+) -> Callable[[Callable[..., dg.AssetCheckResult]], dg.AssetChecksDefinition]:
     """``snapshot_check`` named after the decorated ``verdict(report)``, which judges the JSON
-    report ``asset`` stored as ``report_file`` for the snapshot being checked."""
+    report ``asset`` stored as ``report_file`` for the snapshot being checked; with a
+    ``config_type``, ``verdict(report, config)`` also gets the check's run config."""
 
-    def declare(
-        verdict: Callable[[dict[str, Any]], dg.AssetCheckResult],
-    ) -> dg.AssetChecksDefinition:
-        @snapshot_check(asset, checks, harm, name=verdict.__name__, **extra)
-        def check(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
-            return verdict(lake.read_json(lake_path(asset), context.partition_key, report_file))
+    def declare(verdict: Callable[..., dg.AssetCheckResult]) -> dg.AssetChecksDefinition:
+        def report(context: dg.AssetCheckExecutionContext, lake: Lake) -> dict[str, Any]:
+            return lake.read_json(lake_path(asset), context.partition_key, report_file)
 
-        return check
+        if config_type is None:
+
+            def check(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
+                return verdict(report(context, lake))
+
+        else:
+
+            def check(  # Dagster reads the config's type from this annotation
+                context: dg.AssetCheckExecutionContext, config: config_type, lake: Lake
+            ) -> dg.AssetCheckResult:
+                return verdict(report(context, lake), config)
+
+        return snapshot_check(asset, checks, harm, name=verdict.__name__, **extra)(check)
 
     return declare

@@ -23,6 +23,18 @@ def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     return pacsv.read_csv(path, convert_options=opts).to_pandas()
 
 
+def _count_and_share(
+    frame: pd.DataFrame, prefix: str, column: str, value: str
+) -> dict[str, pd.Series]:
+    """Rows per applicant (``<prefix>_count``) and the share of them whose ``column`` is
+    ``value`` (``<prefix>_<value>_share``, lower case)."""
+    key = frame["SK_ID_CURR"]
+    return {
+        f"{prefix}_count": frame.groupby(key).size(),
+        f"{prefix}_{value.lower()}_share": (frame[column] == value).groupby(key).mean(),
+    }
+
+
 def history_aggregates(folder: Path) -> pd.DataFrame:
     """Simple per-applicant aggregates a first-pass modeller would build (means, shares, max)."""
     parts = []
@@ -31,10 +43,7 @@ def history_aggregates(folder: Path) -> pd.DataFrame:
     parts.append(
         pd.DataFrame(
             {
-                "b_count": g.size(),
-                "b_active_share": (bureau["CREDIT_ACTIVE"] == "Active")
-                .groupby(bureau["SK_ID_CURR"])
-                .mean(),
+                **_count_and_share(bureau, "b", "CREDIT_ACTIVE", "Active"),
                 "b_day_overdue_max": g["CREDIT_DAY_OVERDUE"].max(),
                 "b_sum_overdue": g["AMT_CREDIT_SUM_OVERDUE"].sum(),
                 "b_max_overdue_mean": g["AMT_CREDIT_MAX_OVERDUE"].mean(),
@@ -56,10 +65,7 @@ def history_aggregates(folder: Path) -> pd.DataFrame:
     parts.append(
         pd.DataFrame(
             {
-                "p_count": g.size(),
-                "p_refused_share": (prev["NAME_CONTRACT_STATUS"] == "Refused")
-                .groupby(prev["SK_ID_CURR"])
-                .mean(),
+                **_count_and_share(prev, "p", "NAME_CONTRACT_STATUS", "Refused"),
                 "p_credit_mean": g["AMT_CREDIT"].mean(),
             }
         )

@@ -7,11 +7,11 @@ Why: Dagster's blocking checks stop only the downstream steps of *their own* run
 The automation sensor already waits (``conditions.ON_NEW_DATA``); this gate makes the same rule
 hold inside every step.
 
-How: ``@gated`` wraps an asset's compute function. At step start it walks the asset's upstream
-graph in the code location (the run's asset graph; ordering-only deps and what lies behind them
-excluded) and, for the same partition, reads the latest evaluation of every *blocking* check on
-those assets in one query, plus the latest materialization of each checked asset. An upstream
-check blocks when its latest evaluation
+How: ``@gated`` wraps an asset's compute function (``snapshot_asset`` applies it to every asset
+it declares). At step start it walks the asset's upstream graph in the code location (the run's
+asset graph; ordering-only deps and what lies behind them excluded) and, for the same partition,
+reads the latest evaluation of every *blocking* check on those assets in one query, plus the
+latest materialization of each checked asset. An upstream check blocks when its latest evaluation
 
 - failed with ERROR severity (WARN failures never block, as in Dagster),
 - never ran, or is still only planned (its run died or is in flight) with no finished

@@ -23,7 +23,6 @@ from creditrisk_assets.deploy.lookup import candidate_version, check_promotable,
 from creditrisk_assets.deploy.manifest import MANIFEST_FILE, build_manifest
 from creditrisk_assets.deploy.promotion import promote
 from creditrisk_assets.deploy.signoff import approval_required, promotion_approval
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANARY_REPORT,
     CANDIDATE,
@@ -62,7 +61,6 @@ class CanaryConfig(dg.Config):
     deps=[CANDIDATE, TEST_METRICS, FEATURES_TEST],
     description="Candidate vs champion on the candidate's test rows: AUC/approval/mean-PD deltas.",
 )
-@gated
 def canary_report(
     context: dg.AssetExecutionContext, config: CanaryConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -140,7 +138,6 @@ class PromotionConfig(dg.Config):
     "require_approval, only once the version's validation pack is approved (else it skips).",
     output_required=False,  # awaiting approval: no materialization, downstream steps skip
 )
-@gated
 def deploy_manifest(
     context: dg.AssetExecutionContext, config: PromotionConfig, lake: Lake, registry: ModelRegistry
 ) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:

@@ -62,7 +62,6 @@ def split_bucket(sk_id_curr: int) -> int:
     description="One row per applicant of the snapshot (train and test populations): "
     "SK_ID_CURR, TARGET (NULL if unlabelled), then every feature of sql/features_*.sql.",
 )
-@gated
 def feature_store(
     context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse
 ) -> dg.MaterializeResult:

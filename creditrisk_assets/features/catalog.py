@@ -26,36 +26,21 @@ from creditrisk_assets.schema import RAW_TABLES, table_spec
 if TYPE_CHECKING:
     from creditrisk_assets.risk.protected import ProtectedPolicy
 
-#: Prefix -> (source table family, subset phrase, raw table whose columns it aggregates).
-#: Longest prefixes first, so BUREAU_ACTIVE_ wins over BUREAU_.
-PREFIXES: tuple[tuple[str, str, str, str], ...] = (
-    ("BUREAU_ACTIVE_", "bureau", "active bureau credits", "bureau"),
-    ("BUREAU_CLOSED_", "bureau", "closed bureau credits", "bureau"),
-    ("BUREAU_", "bureau", "all bureau credits", "bureau"),
-    (
-        "PREV_APPROVED_",
-        "previous_application",
-        "approved previous applications",
-        "previous_application",
-    ),
-    (
-        "PREV_REFUSED_",
-        "previous_application",
-        "refused previous applications",
-        "previous_application",
-    ),
-    ("PREV_", "previous_application", "all previous applications", "previous_application"),
-    ("POS_L12M_", "pos_cash_balance", "POS/cash months in the last 12 months", "pos_cash_balance"),
-    ("POS_", "pos_cash_balance", "all POS/cash monthly balances", "pos_cash_balance"),
-    (
-        "INSTAL_L12M_",
-        "installments_payments",
-        "instalments due in the last 365 days",
-        "installments_payments",
-    ),
-    ("INSTAL_", "installments_payments", "all instalment payments", "installments_payments"),
-    ("CC_L12M_", "credit_card_balance", "card months in the last 12 months", "credit_card_balance"),
-    ("CC_", "credit_card_balance", "all credit card monthly balances", "credit_card_balance"),
+#: Prefix -> (raw table the family aggregates, which is also the features' source; subset
+#: phrase). Longest prefixes first, so BUREAU_ACTIVE_ wins over BUREAU_.
+PREFIXES: tuple[tuple[str, str, str], ...] = (
+    ("BUREAU_ACTIVE_", "bureau", "active bureau credits"),
+    ("BUREAU_CLOSED_", "bureau", "closed bureau credits"),
+    ("BUREAU_", "bureau", "all bureau credits"),
+    ("PREV_APPROVED_", "previous_application", "approved previous applications"),
+    ("PREV_REFUSED_", "previous_application", "refused previous applications"),
+    ("PREV_", "previous_application", "all previous applications"),
+    ("POS_L12M_", "pos_cash_balance", "POS/cash months in the last 12 months"),
+    ("POS_", "pos_cash_balance", "all POS/cash monthly balances"),
+    ("INSTAL_L12M_", "installments_payments", "instalments due in the last 365 days"),
+    ("INSTAL_", "installments_payments", "all instalment payments"),
+    ("CC_L12M_", "credit_card_balance", "card months in the last 12 months"),
+    ("CC_", "credit_card_balance", "all credit card monthly balances"),
 )
 
 AGGREGATES = {
@@ -188,7 +173,7 @@ def describe(name: str) -> tuple[str, str]:
     app = table_spec("application_train")
     if name in app.column_names:
         return "application", app.column(name).description or name
-    for prefix, source, subset, raw_table in PREFIXES:
+    for prefix, source, subset in PREFIXES:
         if not name.startswith(prefix):
             continue
         column, _, agg = name[len(prefix) :].rpartition("_")
@@ -196,8 +181,8 @@ def describe(name: str) -> tuple[str, str]:
             break
         if column in DERIVED:
             meaning = DERIVED[column]
-        elif column in table_spec(raw_table).column_names:
-            meaning = table_spec(raw_table).column(column).description or column
+        elif column in table_spec(source).column_names:
+            meaning = table_spec(source).column(column).description or column
         else:
             break
         return source, f"{AGGREGATES[agg]} over {subset} of {column}: {meaning}"
@@ -205,7 +190,7 @@ def describe(name: str) -> tuple[str, str]:
 
 
 def _source_of(name: str) -> str:
-    for prefix, source, _, _ in PREFIXES:
+    for prefix, source, _ in PREFIXES:
         if name.startswith(prefix):
             return source
     return "application"

@@ -12,6 +12,7 @@ import warnings
 from typing import Any, Literal
 
 import dagster as dg
+import duckdb
 from pydantic import Field
 
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
@@ -24,6 +25,7 @@ from creditrisk_assets.ingest.snapshot_checks import (
     build_profile_check,
     error_result,
     raw_check,
+    table_scan_check,
 )
 from creditrisk_assets.keys import raw_key, raw_path
 from creditrisk_assets.resources import Lake, Warehouse
@@ -105,19 +107,15 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
 def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
     key = table_spec(table).key
 
-    @raw_check(
+    @table_scan_check(
         table,
         "unique_key",
         f"No two rows of {raw_path(table)} share ({', '.join(key)}).",
         "records are duplicated, so an applicant's history would be counted twice and their "
         "PD overstated; the snapshot is held until the feed is deduplicated.",
     )
-    def _unique(
-        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        path = lake.local_path(raw_path(table), context.partition_key)
-        with warehouse.session() as con:
-            report = duplicate_keys(con, table, path)
+    def _unique(con: duckdb.DuckDBPyConnection, path: str) -> dg.AssetCheckResult:
+        report = duplicate_keys(con, table, path)
         metadata: dict[str, Any] = {
             "table": f"{raw_path(table)}",
             "key": list(key),
@@ -188,7 +186,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
 
 
 def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
-    @raw_check(
+    @table_scan_check(
         table,
         "row_count",
         f"{raw_path(table)} has at least one row (a snapshot without applicants is a broken "
@@ -196,12 +194,8 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         "the delivery is empty or truncated: there is nobody to train on or score, and no "
         "decision for this snapshot can be made until the feed is re-delivered.",
     )
-    def _rows(
-        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        path = lake.local_path(raw_path(table), context.partition_key)
-        with warehouse.session() as con:
-            rows = con.read_parquet(path, hive_partitioning=False).aggregate("count(*)").fetchall()
+    def _rows(con: duckdb.DuckDBPyConnection, path: str) -> dg.AssetCheckResult:
+        rows = con.read_parquet(path, hive_partitioning=False).aggregate("count(*)").fetchall()
         count = int(rows[0][0])
         description = (
             f"{raw_path(table)} has {count} rows"

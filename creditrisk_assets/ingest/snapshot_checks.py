@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from creditrisk_assets.contracts.keys import overlapping_keys
 from creditrisk_assets.contracts.messages import shorten
@@ -80,6 +81,30 @@ def raw_check(
             name=name,
             additional_deps=list(additional_deps) or None,
         )(never_crash(table, name)(fn))
+
+    return declare
+
+
+def table_scan_check(
+    table: str, name: str, checks: str, harm: str
+) -> Callable[
+    [Callable[[duckdb.DuckDBPyConnection, str], dg.AssetCheckResult]], dg.AssetChecksDefinition
+]:
+    """A blocking ``raw_check`` whose decorated ``verdict(con, path)`` judges the snapshot's
+    Parquet of ``raw/<table>`` (``path``) in a warehouse session (``con``)."""
+
+    def declare(
+        verdict: Callable[[duckdb.DuckDBPyConnection, str], dg.AssetCheckResult],
+    ) -> dg.AssetChecksDefinition:
+        @raw_check(table, name, checks, harm)
+        def scan(
+            context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
+        ) -> dg.AssetCheckResult:
+            path = lake.local_path(raw_path(table), context.partition_key)
+            with warehouse.session() as con:
+                return verdict(con, path)
+
+        return scan
 
     return declare
 

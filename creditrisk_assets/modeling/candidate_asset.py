@@ -17,7 +17,6 @@ from pathlib import Path
 import dagster as dg
 
 from creditrisk_assets.catalog_metadata import MODEL_KINDS
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import CANDIDATE, FEATURE_STORE, FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.challenger import log_challenger
 from creditrisk_assets.modeling.config import CandidateConfig
@@ -40,7 +39,6 @@ from creditrisk_assets.snapshot_asset import snapshot_asset
     deps=[FEATURE_STORE, FEATURES_TRAIN],
     description="XGBoost PD model trained on features/train; an MLflow run + registered version.",
 )
-@gated
 def candidate(
     context: dg.AssetExecutionContext, config: CandidateConfig, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:

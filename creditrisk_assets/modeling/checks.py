@@ -7,6 +7,7 @@ The fairness check reads CODE_GENDER and DAYS_BIRTH from ``raw/application_train
 SK_ID_CURR), because those columns are deliberately not model features.
 """
 
+import functools
 import itertools
 
 import dagster as dg
@@ -19,26 +20,28 @@ from creditrisk_assets.modeling.metrics import adverse_impact_ratio
 from creditrisk_assets.modeling.stored import METRICS_FILE
 from creditrisk_assets.resources import Lake
 from creditrisk_assets.risk.statistics import monotonicity
-from creditrisk_assets.snapshot_asset import snapshot_check
+from creditrisk_assets.snapshot_asset import report_check, snapshot_check
 
 RAW_APPLICATIONS = raw_key("application_train")
+
+#: A check whose ``verdict(metrics, config)`` judges the metrics ``model/test_metrics`` stored.
+test_metrics_check = functools.partial(
+    report_check, TEST_METRICS, METRICS_FILE, config_type=ModelChecksConfig
+)
 
 
 def _metrics(lake: Lake, key: dg.AssetKey, partition: str) -> dict:
     return lake.read_json(lake_path(key), partition, METRICS_FILE)
 
 
-@snapshot_check(
-    TEST_METRICS,
+@test_metrics_check(
     "Test AUC is at least the configured floor.",
     "the candidate ranks good and bad applicants too poorly to lend on; it is not "
     "canaried or promoted, and the champion keeps deciding.",
     blocking=True,
 )
-def auc_floor(
-    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
-) -> dg.AssetCheckResult:
-    auc = float(_metrics(lake, TEST_METRICS, context.partition_key)["auc"])
+def auc_floor(metrics: dict, config: ModelChecksConfig) -> dg.AssetCheckResult:
+    auc = float(metrics["auc"])
     return dg.AssetCheckResult(
         passed=auc >= config.auc_floor,
         metadata={"test_auc": auc, "floor": config.auc_floor},
@@ -66,16 +69,12 @@ def auc_gap(
     )
 
 
-@snapshot_check(
-    TEST_METRICS,
+@test_metrics_check(
     "Expected calibration error on test (warning only).",
     "the PDs are off in level, so expected losses, pricing and provisions computed from "
     "them would be wrong even if the ranking is good; the risk team reviews before use.",
 )
-def calibration_error(
-    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
-) -> dg.AssetCheckResult:
-    values = _metrics(lake, TEST_METRICS, context.partition_key)
+def calibration_error(values: dict, config: ModelChecksConfig) -> dg.AssetCheckResult:
     ece = float(values["ece"])
     return dg.AssetCheckResult(
         passed=ece <= config.max_ece,
@@ -90,19 +89,15 @@ def calibration_error(
     )
 
 
-@snapshot_check(
-    TEST_METRICS,
+@test_metrics_check(
     "Observed default rates do not decrease across master-scale grades that have enough "
     "test observations (rows and expected defaults).",
     "a worse grade would default less often than a better one, so grade-based limits and "
     "pricing would reward riskier applicants; the candidate is not promoted.",
     blocking=True,
 )
-def grade_monotonicity(
-    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
-) -> dg.AssetCheckResult:
-    validation = _validation(lake, context.partition_key)
-    passed, breaks, compared = grade_order(validation, config)
+def grade_monotonicity(metrics: dict, config: ModelChecksConfig) -> dg.AssetCheckResult:
+    passed, breaks, compared = grade_order(metrics["validation"], config)
     return dg.AssetCheckResult(
         passed=passed,
         metadata={
@@ -115,16 +110,13 @@ def grade_monotonicity(
     )
 
 
-@snapshot_check(
-    TEST_METRICS,
+@test_metrics_check(
     "Per-grade Jeffreys test, Hosmer-Lemeshow and grade concentration (warn).",
     "some grades' PDs understate observed defaults or the portfolio crowds into few "
     "grades: capital and provisions per grade may be too low; the validator must review.",
 )
-def grade_calibration(
-    context: dg.AssetCheckExecutionContext, config: ModelChecksConfig, lake: Lake
-) -> dg.AssetCheckResult:
-    validation = _validation(lake, context.partition_key)
+def grade_calibration(metrics: dict, config: ModelChecksConfig) -> dg.AssetCheckResult:
+    validation = metrics["validation"]
     problems, flagged = calibration_problems(validation, config)
     hl_p = float(validation["hosmer_lemeshow"]["p_value"])
     hi = float(validation["herfindahl"]["herfindahl"])
@@ -165,11 +157,6 @@ def calibration_problems(validation: dict, config: ModelChecksConfig) -> tuple[l
     if hi > config.max_herfindahl:
         problems.append(f"Herfindahl {hi:.3f} > {config.max_herfindahl}")
     return problems, flagged
-
-
-def _validation(lake: Lake, partition: str) -> dict:
-    """``grade_validation`` of the test split, as ``model/test_metrics`` stored it."""
-    return _metrics(lake, TEST_METRICS, partition)["validation"]
 
 
 def age_bands(days_birth: pd.Series, edges: list[int]) -> pd.Series:

@@ -21,7 +21,6 @@ from creditrisk_assets.catalog_metadata import (
     table_metadata,
 )
 from creditrisk_assets.column_schemas import arrow_column_schema
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANDIDATE,
     FEATURES_TEST,
@@ -121,7 +120,6 @@ def _evaluate(
     deps=[CANDIDATE, FEATURES_TRAIN],
     description="The candidate's metrics on its own train split (for the overfit-gap check).",
 )
-@gated
 def train_metrics(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -140,7 +138,6 @@ def train_metrics(
     description="PD, decision, master-scale grade and up to four catalogue reason statements "
     "for every test row (Parquet).",
 )
-@gated
 def test_predictions(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:
@@ -179,7 +176,6 @@ def test_predictions(
     "per-grade calibration (Jeffreys, binomial), Hosmer-Lemeshow, Herfindahl, DeLong CIs; "
     "the scorecard challenger's Gini and its gap to the candidate.",
 )
-@gated
 def test_metrics(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:

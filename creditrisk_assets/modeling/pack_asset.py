@@ -20,7 +20,6 @@ import pandas as pd
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import REGISTRY_KINDS, report_link
 from creditrisk_assets.deploy.lookup import raw_md5s
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     CANDIDATE,
     DRIFT_REPORT,
@@ -180,7 +179,6 @@ def build_inputs(
     "(lineage, discrimination, per-grade calibration, stability, fairness, reasons, checks, "
     "sign-off block); logged to MLflow, its SHA-256 tagged on the version.",
 )
-@gated
 def validation_pack(
     context: dg.AssetExecutionContext, lake: Lake, registry: ModelRegistry
 ) -> dg.MaterializeResult:

@@ -22,7 +22,6 @@ from creditrisk_assets.catalog_metadata import (
     report_link,
 )
 from creditrisk_assets.conditions import ON_NEW_DATA
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import DRIFT_REPORT, FEATURE_STORE, FEATURES_TRAIN, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION, ModelRegistry
 from creditrisk_assets.monitoring.drift import (
@@ -81,7 +80,6 @@ def _top_by_gain(model: Any, n: int) -> list[str]:
     automation_condition=ON_NEW_DATA,
     description="PSI of every feature (full data, DuckDB) + Evidently report vs the champion.",
 )
-@gated
 def drift_report(
     context: dg.AssetExecutionContext,
     config: DriftConfig,

@@ -21,9 +21,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS
-from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import BACKTEST, DECISION_LOG, lake_path, raw_key, raw_path
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.monitoring.backtest import (
@@ -109,11 +107,10 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
     kinds=TABLE_KINDS,
     deps=[raw_key(OUTCOMES), DECISION_LOG],
     # Follows the checked raw outcomes; the log is read, not waited for (it is always there).
-    automation_condition=on_new_data_ignoring(DECISION_LOG),
+    ordering_only=[DECISION_LOG],
     description="Earlier decisions (batch and API) vs the outcomes matured in this snapshot: "
     "AUC/Gini with DeLong CIs, ECB AUC test, calibration in the large, Jeffreys per grade.",
 )
-@gated(ordering_only=[DECISION_LOG])
 def backtest(
     context: dg.AssetExecutionContext,
     config: BacktestConfig,

@@ -20,9 +20,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS
-from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.catalog import postgres_decisions
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import (
     BATCH_SCORES,
     DECISION_LOG,
@@ -124,14 +122,13 @@ def _measure(
     PRODUCTION_DRIFT,
     kinds=TABLE_KINDS,
     deps=[FEATURE_STORE, BATCH_SCORES, DECISION_LOG],
-    # After each batch score; the log is read, not waited for.
-    automation_condition=on_new_data_ignoring(DECISION_LOG),
+    # After each batch score; the log is read, not waited for. Gated by what batch_scores is
+    # gated by (the feature store and raw tables), not by the model chain behind batch_scores'
+    # ordering-only manifest dep (gates.upstream_check_scope).
+    ordering_only=[DECISION_LOG],
     description="PSI of the score and every feature (SQL), grade distribution and migration of "
     "the population the champion decided, vs its training reference; bands 0.10 / 0.25.",
 )
-# Gated by what batch_scores is gated by (the feature store and raw tables), not by the model
-# chain behind batch_scores' ordering-only manifest dep (gates.upstream_check_scope).
-@gated(ordering_only=[DECISION_LOG])
 def production_drift(
     context: dg.AssetExecutionContext,
     config: ProductionDriftConfig,

@@ -33,10 +33,8 @@ from creditrisk_assets.catalog_metadata import (
     table_metadata,
 )
 from creditrisk_assets.column_schemas import arrow_column_schema
-from creditrisk_assets.conditions import on_new_data_ignoring
 from creditrisk_assets.decisions.batch import batch_decisions, record_batch
 from creditrisk_assets.features.spec import ID_COLUMN, TARGET_COLUMN
-from creditrisk_assets.gates import gated
 from creditrisk_assets.keys import BATCH_SCORES, DEPLOY_MANIFEST, FEATURE_STORE, lake_path
 from creditrisk_assets.modeling.prediction import (
     DECISION_COLUMN,
@@ -62,10 +60,9 @@ class ScoringConfig(dg.Config):
     deps=[FEATURE_STORE, DEPLOY_MANIFEST],
     description="Champion PD, decision, grade and reason codes for application_test rows.",
     # Issue 16: follows the checked feature store; the manifest dep only orders all_assets.
-    automation_condition=on_new_data_ignoring(DEPLOY_MANIFEST),
+    ordering_only=[DEPLOY_MANIFEST],
     output_required=False,  # no champion yet: nothing to score with, not a failure
 )
-@gated(ordering_only=[DEPLOY_MANIFEST])
 def batch_scores(
     context: dg.AssetExecutionContext, config: ScoringConfig, lake: Lake, registry: ModelRegistry
 ) -> Iterator[dg.MaterializeResult]:

@@ -54,7 +54,7 @@ def stability(
     current_label: str,
 ) -> dict[str, Any]:
     """Score PSI (the PDs, reference deciles as bins) and the PSI of ``features`` in the
-    drift report's own SQL (``sql/drift_psi.sql``, every row of both Parquet files)."""
+    drift report's own ``psi_sql`` (DuckDB, every row of both Parquet files)."""
     with duckdb.connect() as con:
         table = psi_sql(con, reference_path, current_path, list(features))
     return {

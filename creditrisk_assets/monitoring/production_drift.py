@@ -5,7 +5,7 @@ this compares what production *saw*: the applicants the champion decided (the de
 batch and API; the API's PostgreSQL table too when it logs there), with the PDs it returned.
 Three views, all over SQL relations:
 
-* **PSI** of the score (the PD) and of every model feature, with ``sql/drift_psi.sql`` (the
+* **PSI** of the score (the PD) and of every model feature, with ``drift.psi_sql`` (the
   drift report's binning: reference deciles plus a missing bin). The reference is the
   champion's training split (``features/train`` of its training snapshot) with the champion's
   own PDs on it. The *population* is this snapshot's feature-store rows that the champion

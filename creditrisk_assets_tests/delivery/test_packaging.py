@@ -46,7 +46,7 @@ def test_sql_ships_as_package_data(monkeypatch) -> None:
 
     packaged = resources.files("creditrisk_assets") / "sql"
     names = {entry.name for entry in packaged.iterdir()}
-    assert {"feature_store.sql", "ingest_read_csv.sql", "drift_psi.sql"} <= names
+    assert {"feature_store.sql", "ingest_read_csv.sql", "drift_sample.sql"} <= names
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "sql/*.sql" in package_data["package-data"]["creditrisk_assets"]
     monkeypatch.delenv("CREDITRISK_SQL_DIR", raising=False)

@@ -116,3 +116,21 @@ def test_evidently_skips_columns_without_values(tmp_path: Path) -> None:
     result = evidently_drift(ref.head(500), cur.head(500), ["shifted", "empty"], tmp_path)
     assert result.columns == ["shifted"]
     assert result.drifted_columns == 1
+
+
+def test_sql_psi_needs_no_spill_on_a_wide_table(tmp_path: Path) -> None:
+    """Issue 20: PSI of a wide table stays within a small memory budget, without disk. The
+    first version unpivoted every cell (with its feature name) and, at full scale, filled the
+    disk with DuckDB's spill files; here 150 features x 30,000 rows must fit in 64 MB."""
+    rng = np.random.default_rng(3)
+    names = [f"FEATURE_WITH_A_LONG_NAME_{i:03d}" for i in range(150)]
+    wide = pd.DataFrame(rng.normal(size=(30_000, len(names))), columns=names)
+    path = tmp_path / "wide.parquet"
+    wide.to_parquet(path)
+    with duckdb.connect() as con:
+        con.execute("SET threads = 2")
+        con.execute("SET memory_limit = '64MB'")
+        con.execute("SET max_temp_directory_size = '0KB'")  # a spill is an error
+        table = psi_sql(con, path, path, names)
+    assert len(table) == len(names) and np.allclose(table["psi"], 0.0)
+    assert (table["ref_rows"] == 30_000).all() and (table["bins"] == 10).all()

@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from creditrisk_assets.monitoring.drift import (
@@ -134,3 +136,22 @@ def test_sql_psi_needs_no_spill_on_a_wide_table(tmp_path: Path) -> None:
         table = psi_sql(con, path, path, names)
     assert len(table) == len(names) and np.allclose(table["psi"], 0.0)
     assert (table["ref_rows"] == 30_000).all() and (table["bins"] == 10).all()
+
+
+def test_sql_psi_counts_nan_written_by_pyarrow(tmp_path: Path) -> None:
+    """pyarrow keeps NaN (pandas writes it as null) and leaves it out of the file's min/max
+    statistics; the NaNs must still land in the missing bin, as in the NumPy oracle."""
+    rng = np.random.default_rng(5)
+    paths = {}
+    for name, shift in (("ref", 0.0), ("cur", 0.4)):
+        x = rng.normal(loc=shift, size=5000)
+        x[rng.random(5000) < 0.1 + shift / 4] = np.nan
+        paths[name] = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"x": x, "x32": x.astype(np.float32)}), paths[name])
+    with duckdb.connect() as con:
+        table = psi_sql(con, paths["ref"], paths["cur"], ["x", "x32"]).set_index("feature")
+        assert con.sql("SELECT current_setting('disabled_optimizers')").fetchall() == [("",)]
+    for column in ("x", "x32"):
+        ref, cur = (pq.read_table(paths[n])[column].to_numpy().astype(float) for n in paths)
+        assert table.loc[column, "psi"] == pytest.approx(psi_numpy(ref, cur), rel=1e-9)
+        assert table.loc[column, "cur_null_share"] == pytest.approx(np.isnan(cur).mean())

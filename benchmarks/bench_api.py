@@ -41,35 +41,23 @@ from api_setup import ROOT, wait_ready
 NOTES = """
 What changed in this round (issue 20), and what is left:
 
-- Decision log, request side: a request now only validates its decisions and stamps their ids
-  (`decisions/pending.py`); the buffer's writer thread builds the Arrow records and the inputs'
-  sha256 of a whole flush at once. Building one 16-column table per request was ~0.86 ms of a
-  one-row request's ~1.4 ms in-app CPU. Server CPU per one-row `/predict`, closed loop x8 on a
-  real uvicorn, back to back on the same machine (load ~6): 1.94 ms before, 1.08 ms after; in
-  this run 1.21 ms (closed loop) and 1.47 ms (open loop, 500 req/s; was 2.69 ms in the previous
-  quiet run, which saturated).
-- The 500 req/s run is no longer saturated (p50 2.4 ms), but its p99 is set by the first second
-  of a freshly started server: with the log on, requests of that second wait up to ~0.5-1.3 s,
-  later ones do not. Measured with ad-hoc probes (the open loop of `api_load.py`) on a quiet
-  machine (load ~1.3), 500 req/s for 10 s: log off p99 9.8 ms; log on p99 752 ms with every slow
-  request in the first 1.2-1.4 s; a second 10 s run on the same server process p99 18.3 ms, max
-  53 ms. The cold-start stall with the log on is not explained yet (the first sink write costs
-  ~25 ms in process; a py-spy profile of the stall shows no single blocking call), and steady
-  state with the log on is still ~2x the 10 ms target. Next: find the cold-start stall; then the
-  remaining ~1.1 ms (FastAPI routing and middleware ~25 %, orjson parse + matrix ~20 %).
-- `/predict` 10,000 rows: 477 ms median (599 ms in the previous quiet run); the sha256 of the
-  inputs now runs in the writer thread, off the request. Server CPU 717 ms per request; in
-  process (whole-body orjson path, load ~4): parsing ~420 ms, scoring with fast reasons
-  ~290-360 ms, the response ~6 ms; the server's chunked reader overlaps the first two.
-- `/score` (one applicant, 190 history records incl. bureau_balance) is not changed and stays
-  saturated at 50 req/s: the prepared feature query costs ~21-25 ms CPU on its own, of which
-  ~12.5 ms is a fixed cost paid even with empty inputs (DuckDB instantiating 72 operators and
-  ~340 expressions per execution; the operators' own time is ~9.7 ms). Precomputing the
-  category-code maps saved ~12 % (25.3 -> 22.5 ms) and was not kept. p99 <= 15 ms at 50 req/s
-  needs a differently shaped query (or per-applicant evaluation outside DuckDB), not a tweak.
-- Read with care: in an overloaded open-loop run, requests that hit the client's 30 s timeout
-  count as errors and in the CPU-per-request denominator though the server may not have
-  served them all: there the closed-loop CPU per request is the figure to use.
+- The load generator, not the server, made the "cold-start stall" of the previous rounds: the
+  open loop created all 30,000 request tasks before the first was due, which kept its own
+  event loop busy for ~0.2-1 s, and the requests due meanwhile went out late (lateness counts
+  as latency). Measured on a quiet machine, one-row `/predict` with the decision log on at 500
+  req/s for 20 s: tasks created up front, p99 81 ms with 190 ms in the first second and ~5 ms
+  after; created when due (`api_load.open_loop` now), p99 5.4 ms, max 41 ms.
+- Decision log, writer side: the inputs' sha256 reads rows as slices of one buffer and
+  reorders float32 columns before widening them (same bytes hashed; a test pins the encoding):
+  10,000 rows 57 -> 28 ms, the whole flush 68 -> 40 ms. In process, a 10,000-row request with
+  the log on cost ~180 ms more than with it off before this change.
+- `/score` is unchanged and still saturates at 50 req/s: the prepared feature query costs
+  ~21-25 ms CPU on its own, ~12.5 ms of it fixed per execution whatever the input (DuckDB
+  instantiating ~72 operators and ~340 expressions), and with the load generator on the same
+  two cores the server had ~38 ms of CPU per request. p99 <= 15 ms at 50 req/s needs a
+  differently shaped per-applicant evaluation, not a tweak of this one.
+- The machine's speed drifts between runs (the previous quiet run measured 477 ms for the
+  10,000-row request on the code before this round); compare figures within one run.
 """
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 20)"

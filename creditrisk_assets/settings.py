@@ -202,15 +202,10 @@ def git_sha() -> str | None:
         return None
     import subprocess
 
+    command = ["git", "rev-parse", "HEAD"]
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
+        out = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+        out.check_returncode()
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None

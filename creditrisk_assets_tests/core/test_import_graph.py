@@ -102,3 +102,10 @@ def test_no_import_cycle_lazy_imports_included() -> None:
     graph = {m: _imports(m) for m in MODULES}
     assert sum(len(e) for e in graph.values()) > len(graph)  # the parser does see imports
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_no_module_is_over_300_lines() -> None:
+    """Issue 15: a module a reader can hold in mind; the package and the benchmarks alike."""
+    sources = [*ROOT.rglob("*.py"), *(ROOT.parent / "benchmarks").glob("*.py")]
+    long = {str(p): n for p in sources if (n := len(p.read_text().splitlines())) > 300}
+    assert len(sources) > 100 and not long, long

@@ -155,23 +155,21 @@ def test_close_hands_back_pending_decisions_as_records() -> None:
     assert caught.value.records is not None and caught.value.records.num_rows == 5
 
 
-def test_given_ids_and_times_must_match_the_rows() -> None:
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"decided_at": [datetime(2026, 11, 1, tzinfo=UTC)]}, "decided_at: 1 values for 2"),
+        ({"decision_ids": ["x", "y", "z"]}, "decision_id: 3 values for 2"),
+    ],
+)
+def test_given_ids_and_times_must_match_the_rows(given: dict, message: str) -> None:
     one = _pending(2)
-    with pytest.raises(ValueError, match="decided_at: 1 values for 2"):
+    with pytest.raises(ValueError, match=message):
         decision_table(
             channel="api_predict",
             model_name="m",
             model_version="1",
             pd=one.pd,
             inputs_hash_values=["a", "b"],
-            decided_at=[one.decided_at],
-        )
-    with pytest.raises(ValueError, match="decision_id: 3 values for 2"):
-        decision_table(
-            channel="api_predict",
-            model_name="m",
-            model_version="1",
-            pd=one.pd,
-            inputs_hash_values=["a", "b"],
-            decision_ids=["x", "y", "z"],
+            **given,
         )

@@ -168,15 +168,16 @@ def _psi_row(
     feature: str, ref: Mapping[int, int], cur: Mapping[int, int], epsilon: float
 ) -> tuple[str, float, int, int, int, float, float]:
     ref_rows, cur_rows = sum(ref.values()), sum(cur.values())
+    bins = sorted(set(ref) | set(cur))
     psi = 0.0
-    for b in sorted(set(ref) | set(cur)):
+    for b in bins:
         p = max(ref.get(b, 0) / ref_rows if ref_rows else 0.0, epsilon)
         q = max(cur.get(b, 0) / cur_rows if cur_rows else 0.0, epsilon)
         psi += (q - p) * math.log(q / p)
     return (
         feature,
         psi,
-        len(set(ref) | set(cur)),
+        len(bins),
         ref_rows,
         cur_rows,
         ref.get(MISSING_BIN, 0) / max(ref_rows, 1),

@@ -49,19 +49,21 @@ from creditrisk_assets.schema import table_spec
 
 @cache
 def category_codes() -> pa.Table:
-    """(column_name, category, code): every application category and its fixed integer code."""
+    """One row: a column per application categorical, each a MAP of category to fixed code.
+
+    The codes are positions in the schema's category lists. The relation is wide and has one row
+    so the feature SQL only looks codes up (``m.COLUMN[value]``): built here once per process
+    instead of pivoted from a long table by the SQL, which cost the API ~5 ms on every request.
+    """
     app = table_spec("application_train")
-    rows = [
-        (name, category, code)
-        for name in categorical_columns()
-        for code, category in enumerate(app.column(name).categories or ())
-    ]
-    names, categories, codes = zip(*rows, strict=True)
+    map_type = pa.map_(pa.string(), pa.int32())
     return pa.table(
         {
-            "column_name": pa.array(names, pa.string()),
-            "category": pa.array(categories, pa.string()),
-            "code": pa.array(codes, pa.int32()),
+            name: pa.array(
+                [[(category, code) for code, category in enumerate(app.column(name).categories)]],
+                map_type,
+            )
+            for name in categorical_columns()
         }
     )
 

@@ -1,8 +1,9 @@
 -- Application features: every raw column of the application (numbers as DOUBLE, strings as
 -- integer category codes from the fixed lists in `category_codes`), the ratios of the public
 -- "LightGBM with simple features" kernel, and missing-value counts and indicators.
--- Inputs: application (Kaggle columns, TARGET NULL when unlabelled), category_codes
--- (column_name, category, code) built from creditrisk_assets.schema, never from the data.
+-- Inputs: application (Kaggle columns, TARGET NULL when unlabelled), category_codes (one row:
+-- a MAP of category to integer code per categorical column), built from
+-- creditrisk_assets.schema, never from the data.
 WITH counted AS (
     -- non-missing counts (one COLUMNS expression each: DuckDB expands one per expression)
     SELECT
@@ -45,19 +46,6 @@ app AS (
         _numbers_total - _numbers_present + 16 - _strings_present AS APP_MISSING_COUNT,
         _housing_total - _housing_present AS APP_HOUSING_MISSING_COUNT
     FROM counted
-),
-codes AS (
-    SELECT column_name, map_from_entries(list((category, code))) AS code_of
-    FROM category_codes
-    GROUP BY column_name
-),
-code_maps AS (
-    SELECT * FROM codes PIVOT (first(code_of) FOR column_name IN (
-        'NAME_CONTRACT_TYPE', 'CODE_GENDER', 'FLAG_OWN_CAR', 'FLAG_OWN_REALTY', 'NAME_TYPE_SUITE',
-        'NAME_INCOME_TYPE', 'NAME_EDUCATION_TYPE', 'NAME_FAMILY_STATUS', 'NAME_HOUSING_TYPE',
-        'OCCUPATION_TYPE', 'WEEKDAY_APPR_PROCESS_START', 'ORGANIZATION_TYPE', 'FONDKAPREMONT_MODE',
-        'HOUSETYPE_MODE', 'WALLSMATERIAL_MODE', 'EMERGENCYSTATE_MODE'
-    ))
 )
 SELECT
     app.SK_ID_CURR,
@@ -105,4 +93,4 @@ SELECT
         AS APP_EXT_SOURCE_MEAN,
     app.EXT_SOURCE_1 * app.EXT_SOURCE_2 * app.EXT_SOURCE_3 AS APP_EXT_SOURCE_PROD
 FROM app
-CROSS JOIN code_maps AS m
+CROSS JOIN category_codes AS m

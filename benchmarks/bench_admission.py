@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 from api_setup import build_champion, start_server
-from bench_api import write_section
+from results_md import write_section
 
 from creditrisk_assets.serving.settings import ENV_VARS, ServingSettings
 

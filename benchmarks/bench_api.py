@@ -37,6 +37,7 @@ from typing import Any
 from api_load import HOST, big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
 from api_setup import ROOT, wait_ready
+from results_md import RESULTS, write_section
 
 NOTES = """
 What changed in this round (issue 20), and what is left:
@@ -59,7 +60,6 @@ What changed in this round (issue 20), and what is left:
 - The machine's speed drifts between runs (the previous quiet run measured 477 ms for the
   10,000-row request on the code before this round); compare figures within one run.
 """
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 20)"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -193,7 +193,7 @@ def main() -> None:
     text = report(args, setup, out, load_before, os.getloadavg(), time.perf_counter() - started)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, HEADING)
         print(f"wrote {HEADING} in {RESULTS}")
 
 
@@ -244,19 +244,6 @@ Server CPU and memory from `/proc/<pid>` of the server; the load generator share
         + "\n"
         + NOTES
     )
-
-
-def write_section(text: str, heading: str = HEADING) -> None:
-    """Replace (or append) a benchmark's section of RESULTS.md, leaving the others alone."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = text.rstrip() + "\n\n"
-    updated = (
-        pattern.sub(lambda _: section, current)
-        if pattern.search(current)
-        else (current.rstrip() + "\n\n" + section)
-    )
-    RESULTS.write_text(updated)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from results_md import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Model (issue 6)"
 SNAPSHOT = "2026-11-01"
 REAL_SAMPLE = Path("/work/shared/data/homecredit-real/application_sample/application_train.csv")
@@ -280,19 +281,7 @@ def main() -> None:
     section = HEADING + "\n\n`benchmarks/bench_model.py`\n\n" + "\n".join(lines) + "\n"
     print(section)
     if not args.no_write:
-        write_section(section)
-
-
-def write_section(section: str, heading: str = HEADING) -> None:
-    """Replace (or append) only the section under ``heading`` of RESULTS.md."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(heading)
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(heading))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
-    RESULTS.write_text(text)
+        write_section(section, HEADING)
 
 
 if __name__ == "__main__":

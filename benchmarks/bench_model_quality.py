@@ -48,10 +48,10 @@ from bench_model import (  # benchmarks are scripts, not a package: imported by 
     log,
     make_snapshot,
     real_snapshot,
-    write_section,
 )
 from quality_baseline import baseline_frame, fit_baseline
 from quality_report import report_real, report_synthetic, verdict
+from results_md import write_section
 
 HEADING = "## Model quality (issue 21)"
 REUSE_PREP = False

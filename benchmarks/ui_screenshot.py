@@ -44,6 +44,7 @@ from urllib.parse import quote
 
 import httpx
 from api_setup import wait_ready
+from results_md import write_section
 
 from creditrisk_assets.cli import job_command
 
@@ -192,8 +193,6 @@ def write_results(
     lines: list[str], browser: str, load: tuple[float, float], applicants: int
 ) -> None:
     """This check's section of RESULTS.md (the figures come from this run only)."""
-    from bench_api import write_section
-
     version = subprocess.run([browser, "--version"], capture_output=True, text=True).stdout
     intro = (
         f"`benchmarks/ui_screenshot.py`: a `cli demo` state ({applicants:,} synthetic "

@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 from api_setup import build_champion, start_server
-from results_md import write_section
+from results_md import publish
 
 from creditrisk_assets.serving.settings import ENV_VARS, ServingSettings
 
@@ -256,10 +256,7 @@ def main() -> None:
             textwrap.fill(summary, 96, break_on_hyphens=False),
         ]
     )
-    print(text)
-    if not args.no_write:
-        write_section(text, HEADING)
-        print(f"wrote {HEADING} in benchmarks/RESULTS.md")
+    publish(text, HEADING, write=not args.no_write)
 
 
 if __name__ == "__main__":

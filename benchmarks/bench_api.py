@@ -37,7 +37,7 @@ from typing import Any
 from api_load import HOST, big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
 from api_setup import ROOT, wait_ready
-from results_md import RESULTS, write_section
+from results_md import publish
 
 NOTES = """
 What changed in this round (issue 20), and what is left:
@@ -191,10 +191,7 @@ def main() -> None:
     finally:
         _stop(proc)
     text = report(args, setup, out, load_before, os.getloadavg(), time.perf_counter() - started)
-    print(text)
-    if not args.no_write:
-        write_section(text, HEADING)
-        print(f"wrote {HEADING} in {RESULTS}")
+    publish(text, HEADING, write=not args.no_write)
 
 
 def _verdict(ok: bool) -> str:

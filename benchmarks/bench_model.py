@@ -31,7 +31,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from results_md import write_section
+from results_md import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## Model (issue 6)"
@@ -279,9 +279,7 @@ def main() -> None:
         f"times are upper bounds). Peak RSS of the benchmark process {rss_gib():.1f} GiB.",
     ]
     section = HEADING + "\n\n`benchmarks/bench_model.py`\n\n" + "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_write:
-        write_section(section, HEADING)
+    publish(section, HEADING, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -23,3 +23,12 @@ def write_section(text: str, heading: str) -> None:
         else (current.rstrip() + "\n\n" + section)
     )
     RESULTS.write_text(updated)
+
+
+def publish(section: str, heading: str, write: bool) -> None:
+    """Print a benchmark's section; with ``write`` (no ``--no-write``), also put it in
+    RESULTS.md under ``heading``."""
+    print(section)
+    if write:
+        write_section(section, heading)
+        print(f"wrote {heading} in {RESULTS}")

@@ -26,17 +26,14 @@ import asyncio
 import json
 import os
 import platform
-import re
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from api_load import HOST, big_batch, closed_loop, open_loop
+from api_load import big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
-from api_setup import ROOT, wait_ready
+from api_setup import ROOT, serve_uvicorn, status_kib
 from results_md import publish
 
 NOTES = """
@@ -65,17 +62,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _serve(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    args = ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", *cmd, *args], env=env, cwd=cwd
-    )
-    url = f"http://{HOST}:{port}"
     ready = "/ready" if "creditrisk" in cmd[0] else "/docs"
-    wait_ready(proc, f"{url}{ready}", 180, name=cmd[0])
-    return proc, url
+    return serve_uvicorn(cmd, env, cwd, ready, 180, name=cmd[0])
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -101,8 +89,7 @@ class Usage:
         return (int(fields[11]) + int(fields[12])) / TICK
 
     def _mem(self, key: str) -> float:
-        text = Path(f"/proc/{self.pid}/status").read_text()
-        return int(re.search(rf"{key}:\s+(\d+) kB", text).group(1)) / 1024
+        return status_kib(self.pid, key) / 1024
 
     def done(self, result: dict[str, Any], requests: int) -> dict[str, Any]:
         cpu = self._cpu() - self.cpu

@@ -1,7 +1,8 @@
 """Setup of the scoring API benchmark (``bench_api.py``), none of it timed: a synthetic
 snapshot, its features through ``features_for_records`` (the serving SQL path), a champion
 trained with ``train_model`` and default ``TrainParams``, registered in a throw-away MLflow
-store, and the uvicorn server process that ``make serve`` runs.
+store, and the uvicorn server process that ``make serve`` runs (on a free loopback port; its
+memory is read from ``/proc``).
 """
 
 from __future__ import annotations
@@ -139,9 +140,6 @@ def start_server(
 ) -> tuple[subprocess.Popen, str]:
     """``make serve``'s uvicorn on a free loopback port; ``env_overrides`` sets variables (None
     unsets one, leaving the API's default)."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
     env = {
         **os.environ,
         "CREDITRISK_HOME": str(setup["state"]),
@@ -155,15 +153,44 @@ def start_server(
             env.pop(name, None)
         else:
             env[name] = value
+    # ready within 300 s: start-up takes minutes on a loaded 2-core machine
+    return serve_uvicorn(["creditrisk_assets.serving.app:create_app"], env, ROOT, "/ready", 300)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the OS's pick)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def serve_uvicorn(
+    app: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    ready: str,
+    seconds: float,
+    name: str | None = None,
+) -> tuple[subprocess.Popen, str]:
+    """``uvicorn --factory <app...>``, one worker on a free loopback port, once ``ready`` (a
+    path) answers 200 (``wait_ready``); returns the process and its base URL."""
+    port = free_port()
     cmd = [
-        sys.executable, "-m", "uvicorn", "--factory",
-        "creditrisk_assets.serving.app:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", *app,
         "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd)
     url = f"http://{HOST}:{port}"
-    wait_ready(proc, f"{url}/ready", 300)  # minutes on a loaded 2-core machine
+    wait_ready(proc, f"{url}{ready}", seconds, name=name)
     return proc, url
+
+
+def status_kib(pid: int, field: str) -> int:
+    """``field`` (``VmRSS``, ``VmHWM``, ...) of ``/proc/<pid>/status``, in kB as Linux gives it."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise KeyError(field)
 
 
 def wait_ready(proc: subprocess.Popen, probe: str, seconds: float, name: str | None = None) -> None:

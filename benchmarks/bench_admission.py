@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from api_setup import build_champion, start_server
-from bench_api import write_section
+from api_setup import build_champion, start_server, status_kib
+from results_md import publish
 
 from creditrisk_assets.serving.settings import ENV_VARS, ServingSettings
 
@@ -59,10 +59,7 @@ class Rss:
 
     def read(self, field: str = "VmRSS") -> int:
         """``field`` of /proc/<pid>/status in bytes."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) * 1024
-        raise KeyError(field)
+        return status_kib(self.pid, field) * 1024
 
     def __enter__(self) -> Rss:
         Path(f"/proc/{self.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
@@ -256,10 +253,7 @@ def main() -> None:
             textwrap.fill(summary, 96, break_on_hyphens=False),
         ]
     )
-    print(text)
-    if not args.no_write:
-        write_section(text, HEADING)
-        print(f"wrote {HEADING} in benchmarks/RESULTS.md")
+    publish(text, HEADING, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -26,17 +26,15 @@ import asyncio
 import json
 import os
 import platform
-import re
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from api_load import HOST, big_batch, closed_loop, open_loop
+from api_load import big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
-from api_setup import ROOT, wait_ready
+from api_setup import ROOT, serve_uvicorn, status_kib
+from results_md import publish
 
 NOTES = """
 What changed in this round (issue 20), and what is left:
@@ -59,23 +57,13 @@ What changed in this round (issue 20), and what is left:
 - The machine's speed drifts between runs (the previous quiet run measured 477 ms for the
   10,000-row request on the code before this round); compare figures within one run.
 """
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Scoring API (issue 20)"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _serve(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    args = ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", *cmd, *args], env=env, cwd=cwd
-    )
-    url = f"http://{HOST}:{port}"
     ready = "/ready" if "creditrisk" in cmd[0] else "/docs"
-    wait_ready(proc, f"{url}{ready}", 180, name=cmd[0])
-    return proc, url
+    return serve_uvicorn(cmd, env, cwd, ready, 180, name=cmd[0])
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -101,8 +89,7 @@ class Usage:
         return (int(fields[11]) + int(fields[12])) / TICK
 
     def _mem(self, key: str) -> float:
-        text = Path(f"/proc/{self.pid}/status").read_text()
-        return int(re.search(rf"{key}:\s+(\d+) kB", text).group(1)) / 1024
+        return status_kib(self.pid, key) / 1024
 
     def done(self, result: dict[str, Any], requests: int) -> dict[str, Any]:
         cpu = self._cpu() - self.cpu
@@ -191,10 +178,7 @@ def main() -> None:
     finally:
         _stop(proc)
     text = report(args, setup, out, load_before, os.getloadavg(), time.perf_counter() - started)
-    print(text)
-    if not args.no_write:
-        write_section(text)
-        print(f"wrote {HEADING} in {RESULTS}")
+    publish(text, HEADING, write=not args.no_write)
 
 
 def _verdict(ok: bool) -> str:
@@ -244,19 +228,6 @@ Server CPU and memory from `/proc/<pid>` of the server; the load generator share
         + "\n"
         + NOTES
     )
-
-
-def write_section(text: str, heading: str = HEADING) -> None:
-    """Replace (or append) a benchmark's section of RESULTS.md, leaving the others alone."""
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = text.rstrip() + "\n\n"
-    updated = (
-        pattern.sub(lambda _: section, current)
-        if pattern.search(current)
-        else (current.rstrip() + "\n\n" + section)
-    )
-    RESULTS.write_text(updated)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from results_md import publish
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Model (issue 6)"
 SNAPSHOT = "2026-11-01"
 REAL_SAMPLE = Path("/work/shared/data/homecredit-real/application_sample/application_train.csv")
@@ -278,21 +279,7 @@ def main() -> None:
         f"times are upper bounds). Peak RSS of the benchmark process {rss_gib():.1f} GiB.",
     ]
     section = HEADING + "\n\n`benchmarks/bench_model.py`\n\n" + "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_write:
-        write_section(section)
-
-
-def write_section(section: str, heading: str = HEADING) -> None:
-    """Replace (or append) only the section under ``heading`` of RESULTS.md."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(heading)
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(heading))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
-    RESULTS.write_text(text)
+    publish(section, HEADING, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -48,10 +48,10 @@ from bench_model import (  # benchmarks are scripts, not a package: imported by 
     log,
     make_snapshot,
     real_snapshot,
-    write_section,
 )
 from quality_baseline import baseline_frame, fit_baseline
 from quality_report import report_real, report_synthetic, verdict
+from results_md import publish
 
 HEADING = "## Model quality (issue 21)"
 REUSE_PREP = False
@@ -263,9 +263,7 @@ def main() -> None:
         "jobs: times are upper bounds)."
     )
     section = HEADING + "\n\n" + "\n".join(lines) + "\n"
-    print(section)
-    if not args.no_write:
-        write_section(section, HEADING)
+    publish(section, HEADING, write=not args.no_write)
 
 
 if __name__ == "__main__":

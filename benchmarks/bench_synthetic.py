@@ -28,10 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import RESULTS, write_section
 from synthetic_signal import signal_figures
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Synthetic generator (issue 3)"
 KAGGLE_APPLICANTS = 307_511
 KAGGLE_ROWS = {
@@ -79,19 +79,6 @@ def _machine() -> str:
         f"Python {platform.python_version()}; load average when written {load} "
         "(the machine is shared with other work, so wall times are upper bounds)"
     )
-
-
-def write_results(text: str) -> None:
-    """Replace (or append) this benchmark's section of RESULTS.md, leaving others untouched."""
-    old = RESULTS.read_text() if RESULTS.is_file() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == HEADING), None)
-    if start is None:
-        RESULTS.write_text(old.rstrip("\n") + "\n\n" + text)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "\n" + "".join(lines[end:]) if end < len(lines) else ""
-    RESULTS.write_text("".join(lines[:start]) + text + rest)
 
 
 def row_check(files: dict, applicants: int) -> tuple[list[str], bool]:
@@ -186,7 +173,7 @@ def main() -> int:
             print(json.dumps(sig, indent=2), f"(signal part {time.perf_counter() - started:.0f} s)")
 
     if not args.no_results:
-        write_results(report(args, gen, rows, all_ok, sig))
+        write_section(report(args, gen, rows, all_ok, sig), HEADING)
         print(f"wrote {RESULTS}")
     return 0
 

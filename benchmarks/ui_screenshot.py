@@ -33,7 +33,6 @@ import html
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from api_setup import wait_ready
+from api_setup import free_port, wait_ready
+from results_md import write_section
 
 from creditrisk_assets.cli import job_command
 
@@ -105,9 +105,7 @@ def build_demo(state: Path, applicants: int) -> None:
 
 
 def start_webserver(state: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
+    port = free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
     cmd = [str(webserver), "-m", "creditrisk_assets.definitions", "-h", HOST, "-p", str(port)]
     log = (state / "webserver.log").open("w")
@@ -192,8 +190,6 @@ def write_results(
     lines: list[str], browser: str, load: tuple[float, float], applicants: int
 ) -> None:
     """This check's section of RESULTS.md (the figures come from this run only)."""
-    from bench_api import write_section
-
     version = subprocess.run([browser, "--version"], capture_output=True, text=True).stdout
     intro = (
         f"`benchmarks/ui_screenshot.py`: a `cli demo` state ({applicants:,} synthetic "

@@ -23,19 +23,18 @@ from creditrisk_assets import (
 )
 from creditrisk_assets.wiring import default_resources
 
+#: The domains a snapshot moves through, raw files to scores, with the automation that drives
+#: them: the graph the end-to-end tests build on their own resources. The code location adds the
+#: decision log and the alerts.
+PIPELINE = (ingest, features, modeling, monitoring, deploy, scoring, automation)
+
 defs = dg.Definitions.merge(
     # One process per run, steps in it: a step process re-imports the code location (seconds of
     # CPU for xgboost, mlflow, duckdb) and on a small machine that costs more than running the
     # steps side by side gains. Scale-out is per partition: many snapshot runs at once, each
     # on its own machine (deploy/dagster.yaml's run launcher), as DESIGN.md describes.
     dg.Definitions(resources=default_resources(), executor=dg.in_process_executor),
-    ingest.defs,
-    features.defs,
-    modeling.defs,
-    monitoring.defs,
-    deploy.defs,
-    scoring.defs,
+    *(domain.defs for domain in PIPELINE),
     decisions.defs,
-    automation.defs,
     alerts.defs,
 )

@@ -8,10 +8,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from creditrisk_assets import automation, deploy, features, ingest, modeling, monitoring, scoring
 from creditrisk_assets.automation.rescore import rescore_sensor
 from creditrisk_assets.automation.retrain import retrain_sensor
 from creditrisk_assets.automation.sensors import promotion_sensor
+from creditrisk_assets.definitions import PIPELINE
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.partitions import register_snapshot
 
@@ -44,13 +44,7 @@ pytestmark = pytest.mark.slow
 def _defs(resources: dict, drift: float) -> dg.Definitions:
     source = SnapshotSource(kind="synthetic", applicants=1500, drift=drift, seed=11)
     return dg.Definitions.merge(
-        ingest.defs,
-        features.defs,
-        modeling.defs,
-        monitoring.defs,
-        deploy.defs,
-        scoring.defs,
-        automation.defs,
+        *(domain.defs for domain in PIPELINE),
         dg.Definitions(resources={**resources, "source": source}),
     )
 

@@ -1,22 +1,37 @@
 """A throwaway PostgreSQL database per test, on the machine's local server (trust auth).
 
-Tests that need it are skipped when nothing listens on 127.0.0.1:5432.
+Tests that need it are skipped when nothing listens on 127.0.0.1:5432. The server's address and
+the statement runner are ``deploy/local_services.py``'s, the ones ``make prod-local`` uses.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def _local_services() -> ModuleType:
+    """``deploy/local_services.py``, loaded by path: ``deploy/`` is not a package."""
+    spec = importlib.util.spec_from_file_location("local_services", DEPLOY / "local_services.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+services = _local_services()
 
 
 def _postgres_up() -> bool:
     try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+        with socket.create_connection((services.PG["host"], services.PG["port"]), timeout=1):
             return True
     except OSError:
         return False
@@ -28,21 +43,8 @@ def postgres_db() -> Iterator[str]:
     if not _postgres_up():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     name = f"creditrisk_test_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
+    services.admin(f'CREATE DATABASE "{name}"')
     try:
         yield name
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(statement: str) -> None:
-    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
-    import psycopg2
-
-    con = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        con.close()
+        services.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

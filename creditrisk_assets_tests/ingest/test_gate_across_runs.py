@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from creditrisk_assets import automation, deploy, features, ingest, modeling, monitoring, scoring
+from creditrisk_assets import ingest
+from creditrisk_assets.definitions import PIPELINE
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.keys import CANDIDATE, DEPLOY_MANIFEST, FEATURE_STORE, lake_path
 from creditrisk_assets.modeling.registry import CHAMPION
@@ -28,13 +29,7 @@ pytestmark = pytest.mark.slow
 def defs(landing: Path, lake, warehouse, registry) -> dg.Definitions:
     """The code location's domains, as ``definitions.py`` merges them, on this test's state."""
     return dg.Definitions.merge(
-        ingest.defs,
-        features.defs,
-        modeling.defs,
-        monitoring.defs,
-        deploy.defs,
-        scoring.defs,
-        automation.defs,
+        *(domain.defs for domain in PIPELINE),
         dg.Definitions(
             resources={
                 "source": SnapshotSource(kind="landing", landing_dir=str(landing)),

@@ -18,10 +18,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from creditrisk_assets import automation, deploy, features, ingest, modeling, monitoring, scoring
 from creditrisk_assets.automation.retrain import backtest_fact
 from creditrisk_assets.automation.retrain_policy import Facts, RetrainPolicy, decide
 from creditrisk_assets.decisions import ParquetDecisionSink, decision_table
+from creditrisk_assets.definitions import PIPELINE
 from creditrisk_assets.ingest.source import SnapshotSource
 from creditrisk_assets.keys import BACKTEST, BATCH_SCORES, PRODUCTION_DRIFT
 from creditrisk_assets.modeling.metrics import roc_auc
@@ -62,13 +62,7 @@ def instance() -> dg.DagsterInstance:
 def _defs(lake, warehouse, registry, source) -> dg.Definitions:
     resources = {"lake": lake, "warehouse": warehouse, "registry": registry, "source": source}
     return dg.Definitions.merge(
-        ingest.defs,
-        features.defs,
-        modeling.defs,
-        monitoring.defs,
-        deploy.defs,
-        scoring.defs,
-        automation.defs,
+        *(domain.defs for domain in PIPELINE),
         dg.Definitions(resources=resources),
     )
 

@@ -12,6 +12,7 @@ import pytest
 from creditrisk_assets.modeling.policy import DecisionPolicy
 from creditrisk_assets.risk.master_scale import load_scale
 from creditrisk_assets.risk.reasons import principal_reasons
+from creditrisk_assets.schema import HISTORY_TABLES
 from creditrisk_assets.serving.feature_sessions import features_for_records
 from creditrisk_assets_tests.serving.conftest import without_decision_ids
 
@@ -40,15 +41,8 @@ def test_schema_lists_model_features_and_raw_inputs(client, local_champion):
     body = client.get("/schema").json()
     assert [f["name"] for f in body["features"]["features"]] == local_champion.spec.names
     raw = body["raw_inputs"]
-    assert set(raw) == {
-        "application_test",
-        "bureau",
-        "bureau_balance",
-        "previous_application",
-        "pos_cash_balance",
-        "installments_payments",
-        "credit_card_balance",
-    }
+    # an applicant as scored: the unlabelled application row and every history table
+    assert set(raw) == {"application_test", *HISTORY_TABLES}
     cols = {c["name"]: c for c in raw["application_test"]["columns"]}
     assert cols["SK_ID_CURR"]["required"] is True and cols["SK_ID_CURR"]["type"] == "int"
     assert "M" in cols["CODE_GENDER"]["categories"]

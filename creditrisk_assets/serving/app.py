@@ -2,7 +2,7 @@
 
 Run it with ``uvicorn --factory creditrisk_assets.serving.app:create_app``. The registry is
 the same ``ModelRegistry`` class the Dagster assets use, and ``/score`` builds features with the
-same ``sql/`` files through ``features_for_tables`` (``feature_sessions.py``), so the API and the
+same ``sql/`` files through ``run_feature_query`` (``feature_sessions.py``), so the API and the
 pipeline cannot disagree about which model is champion or how a feature is made.
 
 This module wires routes to the work: ``/predict`` bodies are parsed and scored as
@@ -48,7 +48,7 @@ from creditrisk_assets.serving.champion import ChampionHolder, ServedModel
 from creditrisk_assets.serving.decision_log import DecisionRecorder, make_sink
 from creditrisk_assets.serving.dispatch import predict_response
 from creditrisk_assets.serving.fastpath import memory
-from creditrisk_assets.serving.feature_sessions import features_for_tables
+from creditrisk_assets.serving.feature_sessions import run_feature_query
 from creditrisk_assets.serving.http import (
     ERROR_RESPONSES,
     json_body,
@@ -243,14 +243,14 @@ def create_app(
         if found:
             raise HTTPException(422, found[: scoring.MAX_REPORTED_ERRORS])
         try:
-            frame = features_for_tables(raw_records.to_tables(req))
+            rows = run_feature_query(raw_records.to_tables(req))
         except ValueError as err:  # records the feature SQL refuses: the client's to fix
             raise HTTPException(
                 422, [{"loc": ["body", "applicants"], "msg": str(err), "type": "value_error"}]
             ) from None
         ids = [int(a.application.SK_ID_CURR) for a in req.applicants]  # type: ignore[attr-defined]
         try:
-            x = scoring.frame_matrix(frame, served, ids)
+            x = scoring.rows_matrix(rows, served, ids)
         except scoring.InputError as err:
             raise HTTPException(422, err.errors) from None
         method = scoring.reason_method(req.reasons, len(x), settings.exact_reasons_max_rows)

@@ -1,9 +1,10 @@
 """The feature SQL for the scoring API: planned once per connection, connections pooled.
 
-``features_for_tables`` (what ``/score`` runs) and ``features_for_records`` (the same on
-DataFrames: tests, benchmarks) compute applicants' features from their in-memory records with
-the feature store's own SQL files (``features/sql_files.py``), so the API and the batch cannot
-disagree on a feature (the parity test holds them equal). A session is one DuckDB connection on
+``run_feature_query`` (what ``/score`` runs: NumPy rows), ``features_for_tables`` and
+``features_for_records`` (the same as DataFrames: tests, benchmarks) compute applicants'
+features from their in-memory records with the feature store's own SQL files
+(``features/sql_files.py``), so the API and the batch cannot disagree on a feature (the parity
+test holds them equal). A session is one DuckDB connection on
 which the store query is prepared; a pool holds up to one session per core, so concurrent ``/score``
 requests run their queries side by side (DuckDB releases the GIL) instead of queueing behind
 one connection. With a single session the API topped out at ~15 ``/score`` requests per second

@@ -27,13 +27,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xgboost as xgb
 
 from creditrisk_assets.modeling.prediction import assess
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
 from creditrisk_assets.serving.fastpath import tree_shap
+from creditrisk_assets.serving.feature_sessions import FeatureRows
 
 _F32_MAX = float(np.finfo(np.float32).max)
 MAX_REPORTED_ERRORS = 50
@@ -122,20 +122,29 @@ def _to_float32(
     return x64.astype(np.float32)
 
 
-def frame_matrix(frame: pd.DataFrame, served: ServedModel, ids: list[int]) -> np.ndarray:
-    """Rows of a feature frame (from the feature SQL) in the order of ``ids``.
+def rows_matrix(rows: FeatureRows, served: ServedModel, ids: list[int]) -> np.ndarray:
+    """The served model's float32 matrix from the feature SQL's rows, in the order of ``ids``.
+
+    Straight from the query's NumPy values (columns picked by name, rows by id): going through a
+    DataFrame and the model's ``matrix`` cost ~3 ms of a one-applicant ``/score`` call.
 
     Extreme but well-typed raw values (an amount of 1e308) can make a ratio feature overflow
     to infinity, which XGBoost refuses; that is the request's doing, so it is a 422 naming the
     applicant and the features, not a 500.
     """
-    id_col = served.model.spec.id_column
-    indexed = frame if frame.index.name == id_col else frame.set_index(id_col)
-    absent = [i for i in ids if i not in indexed.index]
-    if absent:
+    column = {name: j for j, name in enumerate(rows.names)}
+    missing = [n for n in served.feature_names if n not in column]
+    if missing:
+        raise KeyError(f"feature SQL lacks columns required by the model spec: {missing}")
+    wanted = np.asarray(ids, dtype=np.int64)
+    at = np.minimum(np.searchsorted(rows.ids, wanted), max(len(rows.ids) - 1, 0))
+    found = rows.ids[at] == wanted if len(rows.ids) else np.zeros(len(wanted), dtype=bool)
+    if not found.all():
+        absent = wanted[~found].tolist()
         raise RuntimeError(f"feature SQL returned no row for applicants {absent[:10]}")
+    columns = [column[n] for n in served.feature_names]
     with np.errstate(over="ignore"):
-        x = served.model.matrix(indexed.loc[ids])
+        x = rows.values[np.ix_(at, columns)].astype(np.float32)
     infinite = np.isinf(x)
     if infinite.any():
         names = served.feature_names

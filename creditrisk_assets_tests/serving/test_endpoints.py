@@ -92,8 +92,9 @@ def test_predict_columns_format_gives_the_same_answer(client, feature_rows):
 
 
 def test_score_uses_the_pipeline_sql(client, applicant_payload, snapshot_records, local_champion):
-    """/score equals features_for_records + the model, i.e. the batch path's features."""
-    ids = snapshot_records["application_train"]["SK_ID_CURR"].tolist()[700:704]
+    """/score equals features_for_records + the model, i.e. the batch path's features, with
+    predictions in the request's order (here descending, unlike the SQL's ascending rows)."""
+    ids = snapshot_records["application_train"]["SK_ID_CURR"].tolist()[700:704][::-1]
     payload = {"applicants": [applicant_payload(i) for i in ids]}
     resp = client.post("/score", json=payload)
     assert resp.status_code == 200, resp.text

@@ -83,13 +83,17 @@ async def _answered(pool: _Pool, path: str, body: bytes, what: str) -> bool:
         return False
 
 
-async def open_loop(url: str, path: str, body: bytes, rate: float, n: int) -> dict[str, Any]:
-    """``n`` requests due at a fixed ``rate``; latency from due time to the full response."""
+async def open_loop(
+    url: str, path: str, body: bytes | list[bytes], rate: float, n: int
+) -> dict[str, Any]:
+    """``n`` requests due at a fixed ``rate``; latency from due time to the full response.
+    Several bodies are sent in turn (request ``i`` sends ``body[i % len(body)]``)."""
+    bodies = body if isinstance(body, list) else [body]
     host, port = url.removeprefix("http://").split(":")
     assert host == HOST, "the load generator only targets loopback"
     pool = _Pool(int(port))
-    for _ in range(20):  # warm-up: connection, caches
-        await pool.post(path, body)
+    for i in range(20):  # warm-up: connection, caches
+        await pool.post(path, bodies[i % len(bodies)])
     loop = asyncio.get_running_loop()
     t0 = loop.time() + 0.05
     lat: list[float] = []
@@ -99,7 +103,7 @@ async def open_loop(url: str, path: str, body: bytes, rate: float, n: int) -> di
         nonlocal errors
         due = t0 + i / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
-        ok = await _answered(pool, path, body, f"request {i}")
+        ok = await _answered(pool, path, bodies[i % len(bodies)], f"request {i}")
         lat.append(loop.time() - due)
         errors += not ok
 

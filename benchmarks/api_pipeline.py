@@ -5,8 +5,8 @@ Not timed. ``pipeline_champion`` runs what ``make demo`` runs (``creditrisk_asse
 under ``--work``, once per applicant count (a ``done`` marker keeps it for later runs), so the
 API serves the champion the deploy step set, trained by ``model/candidate`` with the project's
 defaults. The benchmark's request bodies come from that home: feature rows from the lake's
-feature store (in the model's feature order), and for ``/score`` one applicant's raw records
-with about 50 history rows from the snapshot's CSVs.
+feature store (in the model's feature order), and for ``/score`` the raw records of 20 applicants
+with about 50 history rows each from the snapshot's CSVs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from api_setup import ROOT, SNAPSHOT, _records, score_applicant
+
+#: Different applicants the /score load sends in turn.
+SCORE_APPLICANTS = 20
 
 
 def pipeline_champion(work: Path, applicants: int) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def pipeline_champion(work: Path, applicants: int) -> dict[str, Any]:
 
 
 def _inputs(home: Path, env: dict[str, str]) -> dict[str, Any]:
-    """Champion facts, feature rows and a /score applicant, read in a child process (the
+    """Champion facts, feature rows and /score applicants, read in a child process (the
     registry and settings read the environment, which must be the demo home's)."""
     out = home / "bench-inputs.json"
     if not out.exists():
@@ -87,8 +90,11 @@ def _write() -> None:
     owner = records["bureau"].set_index("SK_ID_BUREAU")["SK_ID_CURR"]  # bureau_balance's
     balance = records["bureau_balance"]["SK_ID_BUREAU"].map(owner).value_counts()
     counts = counts.add(balance, fill_value=0).reindex(app["SK_ID_CURR"])
-    applicant = score_applicant(records, int((counts - 50).abs().idxmin()))
-    history = applicant["history"]
+    # /score bodies: the 20 applicants nearest 50 history records, sent in turn, as a stream
+    # of different applicants (the API batches waiting requests unless they share an id)
+    nearest = (counts - 50).abs().sort_values(kind="stable").index[:SCORE_APPLICANTS]
+    applicants = [score_applicant(records, int(sk_id)) for sk_id in nearest]
+    sizes = [sum(len(v) for v in a["history"].values()) for a in applicants]
     booster = model.booster
     facts = {
         "version": str(version),
@@ -97,7 +103,7 @@ def _write() -> None:
         "model_file": str(next(folder.glob("*.ubj"))),
         "feature_names": names,
         "feature_rows": rows,
-        "applicant": applicant,
-        "history_records": sum(len(v) for v in history.values()),
+        "applicants": applicants,
+        "history_records": [min(sizes), max(sizes)],
     }
     (home / "bench-inputs.json").write_text(json.dumps(facts))

@@ -18,10 +18,8 @@ import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -29,7 +27,9 @@ from creditrisk_assets.features.compute import category_codes
 from creditrisk_assets.features.sql_files import FAMILY_FILES, SQL_FILES, STORE_FILE
 from creditrisk_assets.resources.warehouse import Warehouse, read_sql, sql_files
 from creditrisk_assets.schema import HISTORY_TABLES
+from creditrisk_assets.serving.feature_batches import BatchingPool
 from creditrisk_assets.serving.feature_inputs import empty_input, records_to_arrow
+from creditrisk_assets.serving.feature_rows import FeatureRows
 from creditrisk_assets.serving.settings import ServingSettings
 
 # The prepared store query is run with execute(); DuckDB warns on every call that Arrow output
@@ -39,15 +39,6 @@ warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", cat
 
 #: Columns of the store query that are not features.
 _NOT_FEATURES = ("SK_ID_CURR", "TARGET")
-
-
-@dataclass(frozen=True)
-class FeatureRows:
-    """The store query's result as NumPy: one row of ``values`` per applicant in ``ids``."""
-
-    ids: np.ndarray  # int64 SK_ID_CURR, ascending
-    values: np.ndarray  # float64 (applicants x features), NaN where the SQL gives NULL
-    names: list[str]  # feature columns in the store's order
 
 
 class _CurrentInput:
@@ -164,7 +155,7 @@ class SessionPool:
                 self.changed.notify()
 
 
-_POOLS: dict[tuple[tuple[str, int], ...], SessionPool] = {}
+_POOLS: dict[tuple[tuple[str, int], ...], BatchingPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
@@ -174,7 +165,8 @@ def pool_size() -> int:
 
 
 def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:
-    """The store query over ``inputs`` (absent relations are empty) on a pooled session."""
+    """The store query over ``inputs`` (absent relations are empty) on a pooled session,
+    in one execution with any other requests waiting for a session (``feature_batches.py``)."""
     # Keyed by the SQL files' paths and modification times: one directory listing and a few
     # stats per call (reading and re-listing every file cost ~1 ms on the API's hot path),
     # while an edited file still gets fresh connections.
@@ -186,10 +178,9 @@ def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:
     with _POOLS_LOCK:
         if key not in _POOLS:
             _POOLS.clear()  # SQL changed (or first call): stale connections go with their pool
-            _POOLS[key] = SessionPool(pool_size())
+            _POOLS[key] = BatchingPool(SessionPool(pool_size()))
         pool = _POOLS[key]
-    with pool.session() as session:
-        return session.run(inputs)
+    return pool.run(inputs)  # with the requests that wait beside it (feature_batches.py)
 
 
 def features_for_tables(inputs: Mapping[str, pa.Table]) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from creditrisk_assets.modeling.prediction import assess
 from creditrisk_assets.serving.api_models import PredictRequest
 from creditrisk_assets.serving.champion import ServedModel
 from creditrisk_assets.serving.fastpath import tree_shap
-from creditrisk_assets.serving.feature_sessions import FeatureRows
+from creditrisk_assets.serving.feature_rows import FeatureRows
 
 _F32_MAX = float(np.finfo(np.float32).max)
 MAX_REPORTED_ERRORS = 50

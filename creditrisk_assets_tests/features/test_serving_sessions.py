@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -31,7 +32,8 @@ def test_concurrent_calls_get_the_answers_of_sequential_ones(
     for got, expected in zip(concurrent, sequential, strict=True):
         pd.testing.assert_frame_equal(got, expected)
     (pool_used,) = sessions._POOLS.values()
-    assert 1 <= pool_used.created <= 3 and len(pool_used.idle) == pool_used.created
+    sessions_used = pool_used.pool  # the BatchingPool's SessionPool
+    assert 1 <= sessions_used.created <= 3 and len(sessions_used.idle) == sessions_used.created
 
 
 def test_the_pool_lends_each_session_to_one_caller_and_waits_when_all_are_out(
@@ -93,3 +95,36 @@ def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, h
         session.run({"application": session.empty["application"], "bureau": wrong})
     assert all(current.table.num_rows == 0 for current in session.inputs.values())
     assert session.run({"application": session.empty["application"]}).values.shape[0] == 0
+
+
+def test_a_batch_of_requests_gets_bit_for_bit_the_features_of_each_request_alone(
+    raw_frames, history_of
+) -> None:
+    """What batching relies on (``feature_batches.py``): one execution over several applicants'
+    merged records gives each applicant exactly the row it gets alone, bureau credits and
+    instalments included."""
+    from creditrisk_assets.serving.feature_batches import _Batch, link_ids
+    from creditrisk_assets.serving.feature_inputs import records_to_arrow
+
+    session = sessions.ServingSession()
+    app = raw_frames["application_train"]
+    with_bureau = set(raw_frames["bureau"]["SK_ID_CURR"]) & set(
+        raw_frames["installments_payments"]["SK_ID_CURR"]
+    )
+    ids = [int(i) for i in app["SK_ID_CURR"] if int(i) in with_bureau][:5]
+    requests = []
+    for sk_id in ids:
+        inputs = {"application": records_to_arrow("application", app[app["SK_ID_CURR"] == sk_id])}
+        for table, frame in history_of([sk_id]).items():
+            inputs[table] = records_to_arrow(table, frame)
+        requests.append(inputs)
+    batch = _Batch()
+    for inputs in requests:
+        assert batch.accepts(link_ids(inputs))
+        batch.add(inputs, link_ids(inputs))
+    batch.run(session)
+    assert len(ids) == 5
+    for inputs, got in zip(requests, batch.results, strict=True):
+        alone = session.run(inputs)
+        assert got.ids.tolist() == alone.ids.tolist() and got.names == alone.names
+        assert np.array_equal(got.values, alone.values, equal_nan=True)

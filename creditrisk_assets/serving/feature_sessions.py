@@ -4,11 +4,12 @@
 ``features_for_records`` (the same as DataFrames: tests, benchmarks) compute applicants'
 features from their in-memory records with the feature store's own SQL files
 (``features/sql_files.py``), so the API and the batch cannot disagree on a feature (the parity
-test holds them equal). A session is one DuckDB connection on
-which the store query is prepared; a pool holds up to one session per core, so concurrent ``/score``
-requests run their queries side by side (DuckDB releases the GIL) instead of queueing behind
-one connection. With a single session the API topped out at ~15 ``/score`` requests per second
-on the 2-core benchmark machine, latency growing without bound beyond that.
+test holds them equal). A session is one DuckDB connection on which the store query is
+prepared. A pool holds a few sessions (``pool_size``), and requests that find them all busy
+run together in one execution (``feature_batches.py``): an execution costs about the same for
+one applicant as for four, so batching, not more connections, is what keeps ``/score`` up
+under load. Before batching, one applicant per execution, the API topped out at ~32 ``/score``
+requests per second on the 2-core benchmark machine, latency growing without bound beyond that.
 """
 
 from __future__ import annotations
@@ -160,8 +161,13 @@ _POOLS_LOCK = threading.Lock()
 
 
 def pool_size() -> int:
-    """Sessions per process: ``CREDITRISK_FEATURE_SESSIONS``, else one per core."""
-    return ServingSettings.from_env().feature_sessions or os.cpu_count() or 1
+    """Sessions per process: ``CREDITRISK_FEATURE_SESSIONS``, else half the cores (at least 1).
+
+    Half, because a request's parsing, contract check and scoring need a core too, and waiting
+    requests batch (``feature_batches.py``). On the 2-core benchmark machine, 50 ``/score``
+    req/s of 20 applicants in turn: 1 session p99 289 ms and 24 ms CPU/request, 2 sessions
+    436 ms and 31 ms, 3 sessions fell behind (44 req/s, p99 3.1 s)."""
+    return ServingSettings.from_env().feature_sessions or max(1, (os.cpu_count() or 2) // 2)
 
 
 def run_feature_query(inputs: Mapping[str, pa.Table]) -> FeatureRows:

@@ -135,7 +135,8 @@ class ServingSettings(BaseModel):
         default=None,
         ge=1,
         description="/score feature-SQL connections per process, each holding the prepared "
-        "store query; concurrent requests beyond it wait for one (None: one per core).",
+        "store query; requests that find all busy run together as one batch (None: half "
+        "the cores, at least 1).",
     )
 
     decision_log: bool = Field(

@@ -39,23 +39,27 @@ from results_md import publish
 NOTES = """
 What changed in this round (issue 20), and what is left:
 
-- The load generator, not the server, made the "cold-start stall" of the previous rounds: the
-  open loop created all 30,000 request tasks before the first was due, which kept its own
-  event loop busy for ~0.2-1 s, and the requests due meanwhile went out late (lateness counts
-  as latency). Measured on a quiet machine, one-row `/predict` with the decision log on at 500
-  req/s for 20 s: tasks created up front, p99 81 ms with 190 ms in the first second and ~5 ms
-  after; created when due (`api_load.open_loop` now), p99 5.4 ms, max 41 ms.
-- Decision log, writer side: the inputs' sha256 reads rows as slices of one buffer and
-  reorders float32 columns before widening them (same bytes hashed; a test pins the encoding):
-  10,000 rows 57 -> 28 ms, the whole flush 68 -> 40 ms. In process, a 10,000-row request with
-  the log on cost ~180 ms more than with it off before this change.
-- `/score` is unchanged and still saturates at 50 req/s: the prepared feature query costs
-  ~21-25 ms CPU on its own, ~12.5 ms of it fixed per execution whatever the input (DuckDB
-  instantiating ~72 operators and ~340 expressions), and with the load generator on the same
-  two cores the server had ~38 ms of CPU per request. p99 <= 15 ms at 50 req/s needs a
-  differently shaped per-applicant evaluation, not a tweak of this one.
-- The machine's speed drifts between runs (the previous quiet run measured 477 ms for the
-  10,000-row request on the code before this round); compare figures within one run.
+- `/score` requests that wait for a feature session now run together in one DuckDB execution
+  (`serving/feature_batches.py`): an execution cost ~34 ms on this run's machine for 1 to 4
+  applicants (8: 48 ms, 16: 71 ms), so batching, not more connections, carries the load.
+  Requests that share an applicant or credit id never share a batch, and the default is now
+  one feature session per two cores. Same load (20 applicants in turn, 50 req/s, 20 s) on the
+  code before and after: 34 req/s achieved, p50 5.3 s, 47 ms CPU/request -> 49.8 req/s, p50
+  156 ms, p99 436 ms with 2 sessions -> p99 272 ms, 24 ms CPU/request with 1. This benchmark
+  used to send one applicant over and over, which no real stream does and which cannot batch.
+- `/score` also builds the model matrix from the query's NumPy rows instead of a DataFrame,
+  and the category codes reach the SQL as one row of maps built once per process instead of
+  being pivoted on every execution.
+- Still missed: p99 <= 15 ms at 50 req/s. One execution of the store query costs more than
+  that on this machine whatever it scores (~80 operators over ~340 columns; in a per-part
+  timing the six left joins over one-row family results took ~14-16 ms of ~23 ms).
+- Large requests: the leaf-path attributions multiply the row-major one-hot by
+  (nodes x features), with no CSC to convert: 6-7.5 ms instead of 10.5-14.5 ms per 1,250-row
+  chunk of this champion.
+- The machine's speed drifts: the run before this round (Nov 28, 02:00 UTC) had the peer at
+  145 req/s and 7.5 ms CPU/request, the API's one-row `/predict` at p99 3.7 ms and 0.90 ms
+  CPU/request, and 10,000 rows at 263 ms; none of this round's changes touches a one-row
+  `/predict`. Compare figures within one run: the throughput ratio to the peer holds.
 """
 HEADING = "## Scoring API (issue 20)"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -207,7 +211,7 @@ def report(args, setup, out, load_before, load_after, took) -> str:
         f"{b['max_ms']:.0f} ms; server CPU {b['cpu_ms_per_request']:.0f} ms/request, peak RSS "
         f"{b['peak_rss_mb']:.0f} MB | {_verdict(b['median_ms'] <= 300)} |",
         f"| `/score` 1 applicant per request, {len(setup['applicants'])} applicants in turn with "
-        f"{low}-{high} history records each, "
+        f"{low if low == high else f'{low}-{high}'} history records each, "
         f"{args.score_rate:.0f} req/s open loop for {args.score_seconds:.0f} s: p99 <= 15 ms "
         f"| {_lat(s)} | {_verdict(s['p99_ms'] <= 15 and s['errors'] == 0)} |",
     ]

@@ -188,3 +188,13 @@ def test_dropped_features_become_missing_in_a_copy() -> None:
     assert np.isnan(out[:, 1]).all() and (out[:, [0, 2]] == x[:, [0, 2]]).all()
     assert not np.isnan(x).any()  # the caller's matrix is untouched
     assert refit_trees(300, 1000, 850) == 353 and refit_trees(1, 10, 1000) == 1
+
+
+def test_the_dagster_config_defaults_are_the_training_defaults() -> None:
+    """``CandidateConfig`` restates each default of ``TrainParams`` and ``ScorecardParams`` to
+    document it in the launchpad; a run with no config must train what a direct call trains."""
+    from creditrisk_assets.modeling.config import CandidateConfig
+    from creditrisk_assets.modeling.scorecard import ScorecardParams
+
+    assert CandidateConfig().params() == TrainParams()
+    assert CandidateConfig().scorecard_params() == ScorecardParams()

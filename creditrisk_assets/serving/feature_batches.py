@@ -18,6 +18,7 @@ requests run again one by one, so one request's bad records are its own error an
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -27,6 +28,8 @@ import numpy as np
 import pyarrow as pa
 
 from creditrisk_assets.serving.feature_rows import FeatureRows
+
+log = logging.getLogger(__name__)
 
 #: Columns the feature SQL groups or joins records by: requests sharing a value of one of them
 #: would mix their records, so they go to different batches.
@@ -75,21 +78,25 @@ class _Batch:
         return len(self.inputs) - 1
 
     def run(self, session: Session) -> None:
-        """Every request's result (or error) in its slot; one execution when it succeeds."""
+        """Every request's result (or error) in its slot: one execution for the whole batch,
+        or, for a single request or when the batch fails, one per request, so that each error
+        is raised by the request whose records caused it."""
         try:
-            if len(self.inputs) == 1:
-                self.results[0] = session.run(self.inputs[0])
-            else:
-                self._split(session.run(_merged(self.inputs)))
-        except Exception as err:  # handed to the requests: raised there
-            if len(self.inputs) == 1:
-                self.results[0] = err
-            else:  # whose records failed? each request alone says
-                for slot, inputs in enumerate(self.inputs):
-                    try:
-                        self.results[slot] = session.run(inputs)
-                    except Exception as own:  # raised by its own request
-                        self.results[slot] = own
+            if len(self.inputs) > 1:
+                try:
+                    self._split(session.run(_merged(self.inputs)))
+                    return
+                except Exception as err:  # whose records failed? each request alone says
+                    log.info(
+                        "a batch of %d requests failed (%s); running each alone",
+                        len(self.inputs),
+                        err,
+                    )
+            for slot, inputs in enumerate(self.inputs):
+                try:
+                    self.results[slot] = session.run(inputs)
+                except Exception as own:  # handed to its request: raised there
+                    self.results[slot] = own
         finally:
             self.done.set()
 

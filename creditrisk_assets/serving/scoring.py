@@ -136,12 +136,11 @@ def rows_matrix(rows: FeatureRows, served: ServedModel, ids: list[int]) -> np.nd
     missing = [n for n in served.feature_names if n not in column]
     if missing:
         raise KeyError(f"feature SQL lacks columns required by the model spec: {missing}")
-    wanted = np.asarray(ids, dtype=np.int64)
-    at = np.minimum(np.searchsorted(rows.ids, wanted), max(len(rows.ids) - 1, 0))
-    found = rows.ids[at] == wanted if len(rows.ids) else np.zeros(len(wanted), dtype=bool)
-    if not found.all():
-        absent = wanted[~found].tolist()
+    row = {sk_id: r for r, sk_id in enumerate(rows.ids.tolist())}
+    absent = [i for i in ids if i not in row]
+    if absent:
         raise RuntimeError(f"feature SQL returned no row for applicants {absent[:10]}")
+    at = [row[i] for i in ids]
     columns = [column[n] for n in served.feature_names]
     with np.errstate(over="ignore"):
         x = rows.values[np.ix_(at, columns)].astype(np.float32)

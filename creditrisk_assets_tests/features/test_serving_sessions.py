@@ -128,3 +128,38 @@ def test_a_batch_of_requests_gets_bit_for_bit_the_features_of_each_request_alone
         alone = session.run(inputs)
         assert got.ids.tolist() == alone.ids.tolist() and got.names == alone.names
         assert np.array_equal(got.values, alone.values, equal_nan=True)
+
+
+def test_the_families_joined_in_numpy_equal_the_store_query_bit_for_bit(
+    raw_frames, history_of
+) -> None:
+    """``run`` joins the family queries' rows in NumPy (``family_rows.py``); on every kind of
+    input it must give exactly the store query's rows: single applicants with and without
+    history, a batch, records of an applicant who is not applying, and an applicant twice."""
+    from creditrisk_assets.serving.family_rows import FamilyRows
+    from creditrisk_assets.serving.feature_inputs import records_to_arrow
+
+    session = sessions.ServingSession()
+    assert session.family_rows is not None  # the store is a left join of the families
+    app = raw_frames["application_train"]
+    n_bureau = raw_frames["bureau"].groupby("SK_ID_CURR").size()
+    busy = n_bureau[n_bureau.index.isin(app["SK_ID_CURR"])].sort_values().index[-3:].tolist()
+    ids = busy + [int(i) for i in app["SK_ID_CURR"].head(5)]
+    cases = []
+    for group in [[i] for i in ids] + [ids]:
+        rows = app[app["SK_ID_CURR"].isin(group)]
+        inputs = {"application": records_to_arrow("application", rows)}
+        for table, frame in history_of(group).items():
+            inputs[table] = records_to_arrow(table, frame)
+        cases.append(inputs)
+    not_applying = dict(cases[0], application=cases[1]["application"])  # records of another
+    twice = dict(cases[1], application=pa.concat_tables([cases[1]["application"]] * 2))
+    for inputs in [*cases, not_applying, twice]:
+        got, store = session.run(inputs), session._run_store(inputs)
+        assert got.ids.tolist() == store.ids.tolist() and got.names == store.names
+        assert np.array_equal(got.values, store.values, equal_nan=True)
+    assert len(session.run(twice).ids) == 2  # the store's join repeats the row: so does run
+
+    names = [*session.names, "A_FEATURE_ONLY_THE_STORE_COMPUTES"]
+    without = np.zeros(len(names))
+    assert FamilyRows.plan(session.con, ["features_application"], names, without) is None

@@ -24,7 +24,6 @@ Setup (``api_setup.py``, not measured): a synthetic snapshot, a champion trained
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -37,7 +36,7 @@ from typing import Any
 
 import httpx
 from api_setup import build_champion, start_server, status_kib
-from results_md import publish
+from results_md import bench_parser, publish
 
 from creditrisk_assets.serving.settings import ENV_VARS, ServingSettings
 
@@ -165,14 +164,11 @@ def _row(run: dict[str, Any], admitted: str) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work", type=Path, default=Path("/tmp/creditrisk-bench-admission"))
-    ap.add_argument("--applicants", type=int, default=5000)
+    ap = bench_parser("admission", 5000, description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", default="1,2,8,24", help="concurrent clients per burst")
     ap.add_argument(
         "--baseline-clients", type=int, default=12, help="burst of the no-admission baseline"
     )
-    ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     limits = ServingSettings()
     args.work.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ the same two cores: its CPU is taken from the server, so these are conservative 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -34,7 +33,7 @@ from typing import Any
 from api_load import big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
 from api_setup import ROOT, serve_uvicorn, status_kib
-from results_md import publish
+from results_md import bench_parser, publish
 
 NOTES = """
 What changed in this round (issue 20), and what is left:
@@ -116,9 +115,9 @@ def _lat(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--work", type=Path, default=Path("/tmp/creditrisk-bench-api"))
-    ap.add_argument("--applicants", type=int, default=20_000, help="snapshot of the champion")
+    ap = bench_parser(
+        "api", 20_000, "snapshot of the champion", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("--rate", type=float, default=500.0, help="/predict open-loop rate")
     ap.add_argument("--seconds", type=float, default=60.0, help="/predict open-loop length")
     ap.add_argument("--connections", type=int, default=8, help="closed-loop clients")
@@ -126,7 +125,6 @@ def main() -> None:
     ap.add_argument("--score-rate", type=float, default=50.0)
     ap.add_argument("--score-seconds", type=float, default=30.0)
     ap.add_argument("--batch", type=int, default=10_000, help="rows of the large request")
-    ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     setup = pipeline_champion(args.work, args.applicants)

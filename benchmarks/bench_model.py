@@ -31,7 +31,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from results_md import publish
+from results_md import bench_parser, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## Model (issue 6)"
@@ -184,13 +184,12 @@ def real_snapshot(work: Path) -> Path:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--applicants", type=int, default=100_000)
+    ap = bench_parser(
+        "model", 100_000, description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     ap.add_argument("--scale", type=int, default=0, help="applicants for the timing run (0: skip)")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/creditrisk-bench-model"))
     ap.add_argument("--no-resampling", action="store_true")
     ap.add_argument("--no-real", action="store_true")
-    ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ["CREDITRISK_HOME"] = str(args.work / "home")  # nothing touches the repo

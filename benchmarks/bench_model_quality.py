@@ -51,7 +51,7 @@ from bench_model import (  # benchmarks are scripts, not a package: imported by 
 )
 from quality_baseline import baseline_frame, fit_baseline
 from quality_report import report_real, report_synthetic, verdict
-from results_md import publish
+from results_md import bench_parser, publish
 
 HEADING = "## Model quality (issue 21)"
 REUSE_PREP = False
@@ -223,17 +223,16 @@ def scale_time(work: Path, applicants: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--applicants", type=int, default=100_000)
+    ap = bench_parser(  # bench_model's scratch folder: its snapshots are reused
+        "model", 100_000, description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scale", type=int, default=0, help="applicants for a timing run (0: skip)")
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--no-real", action="store_true")
     ap.add_argument("--no-synthetic", action="store_true")
-    ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--reuse-prep", action="store_true", help="reuse an earlier run's lake")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/creditrisk-bench-model"))
     args = ap.parse_args()
     global REUSE_PREP
     REUSE_PREP = args.reuse_prep

@@ -62,19 +62,9 @@ def bench_delong(repeat: int) -> list[tuple]:
     return [("DeLong AUC + SE", "300,000 rows", ours, "sklearn roc_auc_score (AUC only)", peer)]
 
 
-def _statement_columns(names: list[str]) -> dict[str, list[int]]:
-    catalogue = load_catalogue()
-    columns: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        code = catalogue.features[name]
-        if code in catalogue.statements:
-            columns.setdefault(code, []).append(i)
-    return columns
-
-
 def reasons_row_loop(contrib: np.ndarray, names: list[str], k: int = 4) -> list[list[str]]:
     """Per row: sum each statement's positive contributions, sort, keep the top positive."""
-    columns = list(_statement_columns(names).items())
+    columns = list(load_catalogue().statement_columns(names).items())
     out = []
     for row in np.maximum(contrib, 0.0):
         sums = sorted(((float(row[c].sum()), code) for code, c in columns), reverse=True)
@@ -83,7 +73,7 @@ def reasons_row_loop(contrib: np.ndarray, names: list[str], k: int = 4) -> list[
 
 
 def reasons_argsort(contrib: np.ndarray, names: list[str], k: int = 4) -> np.ndarray:
-    columns = _statement_columns(names)
+    columns = load_catalogue().statement_columns(names)
     codes = np.array(list(columns), dtype=object)
     positive = np.maximum(contrib, 0.0)
     sums = np.column_stack([positive[:, c].sum(axis=1) for c in columns.values()])

@@ -12,7 +12,6 @@ import warnings
 from typing import Any, Literal
 
 import dagster as dg
-import duckdb
 from pydantic import Field
 
 from creditrisk_assets.contracts import DEFAULT_CHUNK_CELLS, duplicate_keys, orphan_keys
@@ -21,14 +20,13 @@ from creditrisk_assets.contracts.sql_contract import validate_parquet_sql
 from creditrisk_assets.contracts.validate import validate_parquet
 from creditrisk_assets.ingest.assets import REQUIRED_TABLES, SIDECAR
 from creditrisk_assets.ingest.snapshot_checks import (
+    TableScan,
     build_id_overlap_check,
     build_profile_check,
     error_result,
-    raw_check,
     table_scan_check,
 )
 from creditrisk_assets.keys import raw_key, raw_path
-from creditrisk_assets.resources import Lake, Warehouse
 from creditrisk_assets.schema import RAW_TABLES, table_spec
 
 DEFAULT_MAX_ORPHAN_RATIO = 0.01
@@ -63,7 +61,7 @@ class KeyIntegrityConfig(dg.Config):
 
 
 def build_contract_check(table: str) -> dg.AssetChecksDefinition:
-    @raw_check(
+    @table_scan_check(
         table,
         "contract",
         f"{raw_path(table)} satisfies its pandera contract (types, nulls, categories, ranges, "
@@ -71,20 +69,13 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         "the lender's feed delivered values the models were never built for (a new category, "
         "an impossible amount); nothing is trained or scored on this snapshot until the data "
         "team has the source fixed and reruns the ingest.",
+        config_type=ContractConfig,
     )
-    def _contract(
-        context: dg.AssetCheckExecutionContext,
-        config: ContractConfig,
-        lake: Lake,
-        warehouse: Warehouse,
-    ) -> dg.AssetCheckResult:
-        snapshot = context.partition_key
-        path = lake.local_path(raw_path(table), snapshot)
-        with warehouse.session() as con:
-            if config.engine == "pandera":
-                report = validate_parquet(con, table, path, config.chunk_cells)
-            else:
-                report = validate_parquet_sql(con, table, path)
+    def _contract(scan: TableScan, config: ContractConfig) -> dg.AssetCheckResult:
+        if config.engine == "pandera":
+            report = validate_parquet(scan.con, table, scan.path(), config.chunk_cells)
+        else:
+            report = validate_parquet_sql(scan.con, table, scan.path())
         metadata: dict[str, Any] = {
             "table": f"{raw_path(table)}",
             "rows_validated": report.rows,
@@ -93,8 +84,9 @@ def build_contract_check(table: str) -> dg.AssetChecksDefinition:
         description = report.describe()
         if not report.passed:
             metadata["failures"] = dg.MetadataValue.json(report.failure_list())
-        if lake.exists(raw_path(table), snapshot, SIDECAR):
-            extras = lake.read_json(raw_path(table), snapshot, SIDECAR)["extra_columns_dropped"]
+        if scan.lake.exists(raw_path(table), scan.snapshot, SIDECAR):
+            sidecar = scan.lake.read_json(raw_path(table), scan.snapshot, SIDECAR)
+            extras = sidecar["extra_columns_dropped"]
             if extras:
                 metadata["warning"] = f"unknown column(s) dropped at ingestion: {extras}"
                 metadata["extra_columns_dropped"] = list(extras)
@@ -114,8 +106,8 @@ def build_unique_key_check(table: str) -> dg.AssetChecksDefinition:
         "records are duplicated, so an applicant's history would be counted twice and their "
         "PD overstated; the snapshot is held until the feed is deduplicated.",
     )
-    def _unique(con: duckdb.DuckDBPyConnection, path: str) -> dg.AssetCheckResult:
-        report = duplicate_keys(con, table, path)
+    def _unique(scan: TableScan) -> dg.AssetCheckResult:
+        report = duplicate_keys(scan.con, table, scan.path())
         metadata: dict[str, Any] = {
             "table": f"{raw_path(table)}",
             "key": list(key),
@@ -134,7 +126,7 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
     spec = table_spec(table)
     parent_tables = sorted({t for p in spec.parents.values() for t in PARENT_TABLES[p]})
 
-    @raw_check(
+    @table_scan_check(
         table,
         "key_integrity",
         f"Child keys of {raw_path(table)} ({', '.join(spec.parents)}) exist in their parent "
@@ -142,25 +134,21 @@ def build_key_integrity_check(table: str) -> dg.AssetChecksDefinition:
         "history rows point at applicants or credits the feed does not contain: part of the "
         "credit history is lost or mislinked, so scores would ignore it; the snapshot is held "
         "until the extract is complete.",
+        config_type=KeyIntegrityConfig,
         additional_deps=[raw_key(t) for t in parent_tables],
     )
-    def _integrity(
-        context: dg.AssetCheckExecutionContext,
-        config: KeyIntegrityConfig,
-        lake: Lake,
-        warehouse: Warehouse,
-    ) -> dg.AssetCheckResult:
-        snapshot = context.partition_key
-        path = lake.local_path(raw_path(table), snapshot)
-        reports = []
-        with warehouse.session() as con:
-            for column, parent in spec.parents.items():
-                parents = [
-                    (t, lake.local_path(raw_path(t), snapshot)) for t in PARENT_TABLES[parent]
-                ]
-                reports.append(
-                    orphan_keys(con, table, path, column, parents, config.max_orphan_ratio)
-                )
+    def _integrity(scan: TableScan, config: KeyIntegrityConfig) -> dg.AssetCheckResult:
+        reports = [
+            orphan_keys(
+                scan.con,
+                table,
+                scan.path(),
+                column,
+                [(t, scan.path(t)) for t in PARENT_TABLES[parent]],
+                config.max_orphan_ratio,
+            )
+            for column, parent in spec.parents.items()
+        ]
         passed = all(r.passed for r in reports)
         metadata: dict[str, Any] = {
             "table": f"{raw_path(table)}",
@@ -194,9 +182,9 @@ def build_row_count_check(table: str) -> dg.AssetChecksDefinition:
         "the delivery is empty or truncated: there is nobody to train on or score, and no "
         "decision for this snapshot can be made until the feed is re-delivered.",
     )
-    def _rows(con: duckdb.DuckDBPyConnection, path: str) -> dg.AssetCheckResult:
-        rows = con.read_parquet(path, hive_partitioning=False).aggregate("count(*)").fetchall()
-        count = int(rows[0][0])
+    def _rows(scan: TableScan) -> dg.AssetCheckResult:
+        relation = scan.con.read_parquet(scan.path(), hive_partitioning=False)
+        count = int(relation.aggregate("count(*)").fetchall()[0][0])
         description = (
             f"{raw_path(table)} has {count} rows"
             if count

@@ -13,7 +13,9 @@
 # No `from __future__ import annotations`: Dagster reads the context and resource annotations.
 import functools
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -85,26 +87,62 @@ def raw_check(
     return declare
 
 
+@dataclass(frozen=True)
+class TableScan:
+    """What a raw check of ``table`` reads: the snapshot's tables in the lake, and a warehouse
+    session (``con``) to scan them in."""
+
+    con: duckdb.DuckDBPyConnection
+    lake: Lake
+    table: str
+    snapshot: str
+
+    def path(self, table: str | None = None) -> str:
+        """The snapshot's local Parquet of ``raw/<table>`` (by default the checked table)."""
+        return self.lake.local_path(raw_path(table or self.table), self.snapshot)
+
+
 def table_scan_check(
-    table: str, name: str, checks: str, harm: str
-) -> Callable[
-    [Callable[[duckdb.DuckDBPyConnection, str], dg.AssetCheckResult]], dg.AssetChecksDefinition
-]:
-    """A blocking ``raw_check`` whose decorated ``verdict(con, path)`` judges the snapshot's
-    Parquet of ``raw/<table>`` (``path``) in a warehouse session (``con``)."""
+    table: str,
+    name: str,
+    checks: str,
+    harm: str,
+    *,
+    config_type: type[dg.Config] | None = None,
+    additional_deps: Sequence[dg.AssetKey] = (),
+) -> Callable[[Callable[..., dg.AssetCheckResult]], dg.AssetChecksDefinition]:
+    """A blocking ``raw_check`` whose decorated ``verdict(scan)`` judges the snapshot being
+    checked through a ``TableScan``; with a ``config_type``, ``verdict(scan, config)`` also
+    gets the check's run config."""
 
-    def declare(
-        verdict: Callable[[duckdb.DuckDBPyConnection, str], dg.AssetCheckResult],
-    ) -> dg.AssetChecksDefinition:
-        @raw_check(table, name, checks, harm)
-        def scan(
-            context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
-        ) -> dg.AssetCheckResult:
-            path = lake.local_path(raw_path(table), context.partition_key)
-            with warehouse.session() as con:
-                return verdict(con, path)
+    @contextmanager
+    def scanning(
+        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
+    ) -> Iterator[TableScan]:
+        with warehouse.session() as con:
+            yield TableScan(con, lake, table, context.partition_key)
 
-        return scan
+    def declare(verdict: Callable[..., dg.AssetCheckResult]) -> dg.AssetChecksDefinition:
+        if config_type is None:
+
+            def check(
+                context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
+            ) -> dg.AssetCheckResult:
+                with scanning(context, lake, warehouse) as scan:
+                    return verdict(scan)
+
+        else:
+
+            def check(  # Dagster reads the config's type from this annotation
+                context: dg.AssetCheckExecutionContext,
+                config: config_type,
+                lake: Lake,
+                warehouse: Warehouse,
+            ) -> dg.AssetCheckResult:
+                with scanning(context, lake, warehouse) as scan:
+                    return verdict(scan, config)
+
+        return raw_check(table, name, checks, harm, additional_deps=additional_deps)(check)
 
     return declare
 
@@ -121,7 +159,7 @@ def error_result(passed: bool, description: str, metadata: dict[str, Any]) -> dg
 
 
 def build_id_overlap_check() -> dg.AssetChecksDefinition:
-    @raw_check(
+    @table_scan_check(
         TEST,
         "id_overlap",
         f"No {APPLICANT_ID} of raw/{TEST} is also in raw/{TRAIN}: the applicants to score and "
@@ -130,19 +168,10 @@ def build_id_overlap_check() -> dg.AssetChecksDefinition:
         "populations, and test metrics and scores would be contaminated; held until fixed.",
         additional_deps=[raw_key(TRAIN)],
     )
-    def _id_overlap(
-        context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
-    ) -> dg.AssetCheckResult:
-        snapshot = context.partition_key
-        with warehouse.session() as con:
-            report = overlapping_keys(
-                con,
-                TEST,
-                lake.local_path(raw_path(TEST), snapshot),
-                TRAIN,
-                lake.local_path(raw_path(TRAIN), snapshot),
-                APPLICANT_ID,
-            )
+    def _id_overlap(scan: TableScan) -> dg.AssetCheckResult:
+        report = overlapping_keys(
+            scan.con, TEST, scan.path(), TRAIN, scan.path(TRAIN), APPLICANT_ID
+        )
         return error_result(
             report.passed,
             report.describe(),

@@ -16,67 +16,81 @@ from creditrisk_assets.modeling.policy import default_cutoff
 from creditrisk_assets.modeling.scorecard import ScorecardParams
 from creditrisk_assets.modeling.training import TrainParams
 
+# The defaults live in the parameter classes; the fields below only describe them.
+_TRAIN, _SCORECARD = TrainParams(), ScorecardParams()
+_SCORECARD_PREFIX = "scorecard_"
+
 
 class CandidateConfig(dg.Config):
     """XGBoost (hist) hyperparameters, early stopping, resampling and the PD cut-off."""
 
-    learning_rate: float = Field(default=0.05, description="Shrinkage per boosting round (eta).")
+    learning_rate: float = Field(
+        default=_TRAIN.learning_rate, description="Shrinkage per boosting round (eta)."
+    )
     max_depth: int = Field(
-        default=3,
+        default=_TRAIN.max_depth,
         description="Maximum depth of each tree (3: the synthetic PD is additive, deeper trees "
         "spent their splits on interactions that are not there; see RESULTS.md).",
     )
     min_child_weight: float = Field(
-        default=20.0, description="Minimum hessian sum in a leaf: larger = more conservative."
+        default=_TRAIN.min_child_weight,
+        description="Minimum hessian sum in a leaf: larger = more conservative.",
     )
-    subsample: float = Field(default=0.8, description="Row fraction sampled per tree.")
-    colsample_bytree: float = Field(default=0.5, description="Column fraction sampled per tree.")
-    reg_lambda: float = Field(default=10.0, description="L2 penalty on leaf weights.")
-    max_bin: int = Field(default=256, description="Histogram bins per feature (hist method).")
+    subsample: float = Field(default=_TRAIN.subsample, description="Row fraction sampled per tree.")
+    colsample_bytree: float = Field(
+        default=_TRAIN.colsample_bytree, description="Column fraction sampled per tree."
+    )
+    reg_lambda: float = Field(default=_TRAIN.reg_lambda, description="L2 penalty on leaf weights.")
+    max_bin: int = Field(
+        default=_TRAIN.max_bin, description="Histogram bins per feature (hist method)."
+    )
     num_boost_round: int = Field(
-        default=2000, description="Upper bound on trees; early stopping usually ends sooner."
+        default=_TRAIN.num_boost_round,
+        description="Upper bound on trees; early stopping usually ends sooner.",
     )
     early_stopping_rounds: int = Field(
-        default=50, description="Stop after this many rounds without validation improvement."
+        default=_TRAIN.early_stopping_rounds,
+        description="Stop after this many rounds without validation improvement.",
     )
     validation_fraction: float = Field(
-        default=0.15,
+        default=_TRAIN.validation_fraction,
         description="Stratified slice of the train split held out for early stopping (large "
         "train splits only, see cv_below_rows).",
     )
     refit: bool = Field(
-        default=True,
+        default=_TRAIN.refit,
         description="After early stopping on the slice, refit on every train row (the slice "
         "included) with the tree count scaled by the rows gained: a second fit for ~17% more "
         "data. Large train splits only.",
     )
     refit_gain_share: float = Field(
-        default=0.95,
+        default=_TRAIN.refit_gain_share,
         description="The refit is offered only the features that carried this share of the "
         "early-stopped fit's total gain, most first (the rest are split on for noise); 1 = all.",
     )
     cv_below_rows: int = Field(
-        default=20_000,
+        default=_TRAIN.cv_below_rows,
         description="Train splits with fewer rows choose the number of trees by stratified "
         "k-fold cross-validation (then fit on every train row) instead of early stopping on a "
         "validation slice, which holds too few defaults to stop at the right tree on small "
         "data. 0 = always early stopping. The run's 'rounds_by' tag says which ran.",
     )
     cv_folds: int = Field(
-        default=5,
+        default=_TRAIN.cv_folds,
         description="Folds of that cross-validation (fewer when the train split has fewer "
         "defaults than folds).",
     )
     cv_repeats: int = Field(
-        default=1, description="Repeats of the k-fold split (reshuffled, seeded) averaged over."
+        default=_TRAIN.cv_repeats,
+        description="Repeats of the k-fold split (reshuffled, seeded) averaged over.",
     )
     monotone: bool = Field(
-        default=True,
+        default=_TRAIN.monotone,
         description="Enforce the feature spec's declared monotone directions (external scores "
         "lower risk; days past due and utilisation raise it; features.catalog.MONOTONE).",
     )
     resampling: Literal["none", "undersample", "smote"] = Field(
-        default="none",
+        default=_TRAIN.resampling,
         description=(
             "Class rebalancing of the fitting rows: none (default: best calibration at equal "
             "AUC, see RESULTS.md), random under-sampling, or SMOTE (SMOTE-NC for categoricals). "
@@ -84,16 +98,19 @@ class CandidateConfig(dg.Config):
         ),
     )
     resample_ratio: float = Field(
-        default=0.5, description="Minority/majority ratio after resampling (ignored for none)."
+        default=_TRAIN.resample_ratio,
+        description="Minority/majority ratio after resampling (ignored for none).",
     )
     pd_cutoff: float = Field(
         default=default_cutoff(),
         description="Approve when PD < cut-off; stored with the version. Default from env "
         "CREDITRISK_PD_CUTOFF (read when the code location loads), else 0.15.",
     )
-    seed: int = Field(default=7, description="Seed for the validation split, sampling and trees.")
+    seed: int = Field(
+        default=_TRAIN.seed, description="Seed for the validation split, sampling and trees."
+    )
     nthread: int = Field(
-        default=0,
+        default=_TRAIN.nthread,
         description="XGBoost threads; 0 = auto: 1 below 100,000 fitting rows (faster on shared "
         "cores), else all cores.",
     )
@@ -104,24 +121,25 @@ class CandidateConfig(dg.Config):
         "report its Gini gap to the candidate (modeling/scorecard.py).",
     )
     scorecard_pdo: float = Field(
-        default=20.0, description="Scorecard: points to double the good:bad odds (PDO)."
+        default=_SCORECARD.pdo, description="Scorecard: points to double the good:bad odds (PDO)."
     )
     scorecard_base_points: float = Field(
-        default=600.0, description="Scorecard: points at the base odds."
+        default=_SCORECARD.base_points, description="Scorecard: points at the base odds."
     )
     scorecard_base_odds: float = Field(
-        default=50.0, description="Scorecard: good:bad odds at the base points (50 = 50:1)."
+        default=_SCORECARD.base_odds,
+        description="Scorecard: good:bad odds at the base points (50 = 50:1).",
     )
     scorecard_max_characteristics: int = Field(
-        default=12,
+        default=_SCORECARD.max_characteristics,
         description="Scorecard: at most this many characteristics, the strongest by "
         "information value.",
     )
     scorecard_min_iv: float = Field(
-        default=0.02, description="Scorecard: a characteristic needs at least this IV."
+        default=_SCORECARD.min_iv, description="Scorecard: a characteristic needs at least this IV."
     )
     scorecard_max_rows: int = Field(
-        default=100_000,
+        default=_SCORECARD.max_rows,
         description="Scorecard: fitted on a stratified sample of at most this many train rows.",
     )
 
@@ -130,15 +148,14 @@ class CandidateConfig(dg.Config):
         return TrainParams(**{f.name: values[f.name] for f in fields(TrainParams)})
 
     def scorecard_params(self) -> ScorecardParams:
-        return ScorecardParams(
-            pdo=self.scorecard_pdo,
-            base_points=self.scorecard_base_points,
-            base_odds=self.scorecard_base_odds,
-            max_characteristics=self.scorecard_max_characteristics,
-            min_iv=self.scorecard_min_iv,
-            max_rows=self.scorecard_max_rows,
-            seed=self.seed,
-        )
+        """Each ``scorecard_<name>`` field as ``ScorecardParams.<name>``, with the run's seed."""
+        values = self.model_dump()
+        chosen = {
+            name.removeprefix(_SCORECARD_PREFIX): value
+            for name, value in values.items()
+            if name.startswith(_SCORECARD_PREFIX)
+        }
+        return ScorecardParams(**chosen, seed=self.seed)
 
 
 class ModelChecksConfig(dg.Config):

@@ -71,6 +71,14 @@ class ReasonCatalogue:
         """Features the catalogue marks as protected (a lawful model has none)."""
         return [n for n in names if self.features.get(n) == PROTECTED_EXCLUSION]
 
+    def statement_columns(self, names: Sequence[str]) -> dict[str, list[int]]:
+        """Each statement's feature positions in ``names``, statements in catalogue order;
+        statements no feature maps to are left out, and so are excluded features (never cited)."""
+        by_code: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            by_code.setdefault(self.features[name], []).append(i)
+        return {code: by_code[code] for code in self.statements if code in by_code}
+
     def index(self, names: Sequence[str]) -> StatementIndex:
         """The feature -> statement matrix for a model's feature order (cached per order)."""
         key = tuple(names)
@@ -98,24 +106,18 @@ class StatementIndex:
         protected = catalogue.protected(names)
         if protected:
             raise ValueError(f"the model uses protected features {protected}: refused")
-        used = [c for c in catalogue.statements if c in {catalogue.features[n] for n in names}]
-        column = {c: j for j, c in enumerate(used)}
+        columns = catalogue.statement_columns(names)
         # float32: XGBoost's contributions are float32, and a float32 product is half the work
-        membership = np.zeros((len(names), len(used)), dtype=np.float32)
-        for i, name in enumerate(names):
-            j = column.get(catalogue.features[name])
-            if j is not None:  # an exclusion code: the feature is never cited
-                membership[i, j] = 1.0
-        texts = [catalogue.statements[c] for c in used]
-        mapped, statement = np.nonzero(membership)
-        order = mapped[np.argsort(statement, kind="stable")]
-        starts = np.searchsorted(np.sort(statement), np.arange(len(used)))
+        membership = np.zeros((len(names), len(columns)), dtype=np.float32)
+        for j, positions in enumerate(columns.values()):
+            membership[positions, j] = 1.0
+        sizes = [len(positions) for positions in columns.values()]
         return cls(
-            np.asarray(used, dtype=object),
-            np.asarray(texts, dtype=object),
+            np.asarray(list(columns), dtype=object),
+            np.asarray([catalogue.statements[c] for c in columns], dtype=object),
             membership,
-            order,
-            starts,
+            np.asarray([i for positions in columns.values() for i in positions], dtype=np.intp),
+            np.cumsum([0, *sizes], dtype=np.intp)[:-1],
         )
 
 

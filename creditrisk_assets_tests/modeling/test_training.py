@@ -191,7 +191,7 @@ def test_dropped_features_become_missing_in_a_copy() -> None:
 
 
 def test_the_dagster_config_defaults_are_the_training_defaults() -> None:
-    """``CandidateConfig`` restates each default of ``TrainParams`` and ``ScorecardParams`` to
+    """``CandidateConfig`` shows each default of ``TrainParams`` and ``ScorecardParams`` to
     document it in the launchpad; a run with no config must train what a direct call trains."""
     from creditrisk_assets.modeling.config import CandidateConfig
     from creditrisk_assets.modeling.scorecard import ScorecardParams

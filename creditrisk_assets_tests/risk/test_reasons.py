@@ -85,12 +85,7 @@ def test_reasons_are_distinct_statements_ranked_by_summed_positive_contribution(
 def _reasons_by_argsort(contrib: np.ndarray, names: list[str], k: int = 4):
     """The plain reference: sum each statement's positive contributions over its columns by
     name, argsort each row's statement sums (descending), keep the first ``k`` positive."""
-    catalogue = load_catalogue()
-    columns: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        code = catalogue.features[name]
-        if code in catalogue.statements:
-            columns.setdefault(code, []).append(i)
+    columns = load_catalogue().statement_columns(names)
     codes = np.array(list(columns), dtype=object)
     positive = np.maximum(contrib, 0.0)
     sums = np.column_stack([positive[:, cols].sum(axis=1) for cols in columns.values()])
@@ -118,6 +113,15 @@ def test_ten_thousand_rows_equal_a_row_by_row_argsort(store_columns) -> None:
     assert codes[:5].tolist() == [[None] * 4] * 5
     assert codes[5].tolist() == [load_catalogue().features["EXT_SOURCE_2"], None, None, None]
     assert (codes[:, 3] != None).sum() > 9_000  # noqa: E711 - most rows get four reasons
+
+
+def test_statement_columns_group_positions_in_catalogue_order_without_exclusions() -> None:
+    catalogue = ReasonCatalogue(
+        "v", {"R1": "a", "R2": "b", "R3": "c"}, {"X": "x"}, {"f": "R2", "g": "X", "h": "R1"}
+    )
+    assert catalogue.statement_columns(["f", "g", "h", "f"]) == {"R1": [2], "R2": [0, 3]}
+    assert list(catalogue.statement_columns(["f", "h"])) == ["R1", "R2"]
+    assert catalogue.statement_columns(["g"]) == {}
 
 
 def test_a_catalogue_with_undeclared_codes_is_refused() -> None:

@@ -7,10 +7,12 @@ against it work from day one.
 
 With the PostgreSQL sink (production profile) the API's decisions are in a PostgreSQL table and
 only batch scores are in the lake. A compute session that must see every decision (the backtest,
-production drift) reads the table with :func:`postgres_decisions` (``sql/postgres_select.sql``,
-bound parameters) and passes the rows to ``create_decision_log_view``, whose view is then the
-union of both stores: the queries over ``decision_log`` do not change. DuckDB's own PostgreSQL
-extension would have to be downloaded at run time, which the platform never does.
+production drift) copies the table with :func:`postgres_decisions` (``sql/postgres_select.sql``,
+bound parameters) into a Parquet file of its scratch folder, a batch at a time, and passes the
+file to ``create_decision_log_view``, whose view is then the union of both stores: the queries
+over ``decision_log`` do not change, and memory holds one batch of the log, not all of it.
+DuckDB's own PostgreSQL extension would have to be downloaded at run time, which the platform
+never does.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from creditrisk_assets.decisions.sinks import LOG_DIR, read_sql, table_identifie
 
 #: The view's name (in the hand-query catalog and in compute sessions).
 DECISION_LOG_VIEW = "decision_log"
-#: The Parquet part and the PostgreSQL rows of the union view (decision_log_union_view.sql).
+#: The lake's part and the PostgreSQL copy's part of the union view (decision_log_union_view.sql).
 LAKE_VIEW, POSTGRES_RELATION = "decision_log_lake", "decision_log_postgres"
-#: The rows ``postgres_decisions`` returns: the record, plus its UTC ``day`` as the lake has it.
+#: The rows ``postgres_decisions`` writes: the record, plus its UTC ``day`` as the lake has it.
 POSTGRES_SCHEMA = DECISION_SCHEMA.append(pa.field("day", pa.date32()))
 
 
@@ -50,18 +52,18 @@ def _literal(text: str) -> str:
 
 
 def create_decision_log_view(
-    con: duckdb.DuckDBPyConnection, root: str | Path, postgres_rows: pa.Table | None = None
+    con: duckdb.DuckDBPyConnection, root: str | Path, postgres_log: str | Path | None = None
 ) -> str:
     """Create or replace the ``decision_log`` view over the log under ``root``; returns its SQL.
 
-    With ``postgres_rows`` (:func:`postgres_decisions`: the API's decisions from PostgreSQL),
-    the view is the union of the lake's log and those rows, registered in ``con`` only: a
-    compute session's view, never one to persist in the hand-query catalog file.
+    With ``postgres_log`` (the Parquet file :func:`postgres_decisions` wrote: the API's
+    decisions from PostgreSQL), the view is the union of the lake's log and that file, in
+    ``con`` only: a compute session's view, never one to persist in the hand-query catalog.
 
     The glob goes in as a quoted literal because DuckDB cannot bind parameters in a view
     definition; it is the platform's own lake path, not a request value.
     """
-    view = DECISION_LOG_VIEW if postgres_rows is None else LAKE_VIEW
+    view = DECISION_LOG_VIEW if postgres_log is None else LAKE_VIEW
     if _has_parts(root):
         body = [ln for ln in read_sql("decision_log_view").splitlines() if not ln.startswith("--")]
         statement = "\n".join(body).replace("{log_glob}", _literal(log_glob(root)))
@@ -69,9 +71,9 @@ def create_decision_log_view(
         statement = read_sql("decision_log_empty_view")
     statement = statement.replace("{view}", view)
     con.execute(statement)
-    if postgres_rows is None:
+    if postgres_log is None:
         return statement
-    con.register(POSTGRES_RELATION, postgres_rows.cast(POSTGRES_SCHEMA))
+    con.read_parquet(str(postgres_log)).create_view(POSTGRES_RELATION, replace=True)
     union = read_sql("decision_log_union_view")
     con.execute(union)
     return f"{statement};\n{union}"
@@ -79,42 +81,53 @@ def create_decision_log_view(
 
 def postgres_decisions(
     dsn: str,
+    out: str | Path,
     table: str = "decision_log",
     training_before: str | None = None,
     batch_rows: int = 50_000,
     timeout_s: int = 10,
-) -> pa.Table:
-    """The decisions in the PostgreSQL log ``table`` (``name`` or ``schema.name``, resolved on
-    the DSN's search path as the API's sink does), as Arrow rows of ``POSTGRES_SCHEMA``.
+) -> int:
+    """Copy the decisions in the PostgreSQL log ``table`` (``name`` or ``schema.name``, resolved
+    on the DSN's search path as the API's sink does) into the Parquet file ``out``, in
+    ``POSTGRES_SCHEMA``; returns how many rows it holds.
 
     ``training_before`` (a snapshot key) keeps the decisions of models trained before it, or on
     an unknown snapshot: all a backtest of that snapshot can use. Rows stream through a
-    server-side cursor, ``batch_rows`` at a time. A table that does not exist yet (no API
-    decision was ever written) reads as no rows.
+    server-side cursor, ``batch_rows`` at a time, each batch written out before the next is
+    read, so memory holds one batch whatever the log's size. A table that does not exist yet
+    (no API decision was ever written) gives a file with no rows. If the read fails, the
+    exception propagates and ``out`` is incomplete: it belongs in a scratch folder the caller
+    removes.
     """
     import psycopg2
+    import pyarrow.parquet as pq
     from psycopg2 import errors, sql
 
     query = sql.SQL(read_sql("postgres_select")).format(table=table_identifier(table))
-    batches: list[pa.RecordBatch] = []
+    written = 0
     con = psycopg2.connect(dsn, connect_timeout=timeout_s)
     try:
         con.set_session(readonly=True)
-        with con.cursor(name="decision_log_read") as cur:
-            cur.itersize = batch_rows
-            cur.execute(query, {"training_before": training_before})
-            while rows := cur.fetchmany(batch_rows):
-                columns = list(zip(*rows, strict=True))
-                arrays = [
-                    pa.array(col, type=field.type)
-                    for col, field in zip(columns, POSTGRES_SCHEMA, strict=True)
-                ]
-                batches.append(pa.RecordBatch.from_arrays(arrays, schema=POSTGRES_SCHEMA))
-    except errors.UndefinedTable:
-        return POSTGRES_SCHEMA.empty_table()
+        with pq.ParquetWriter(str(out), POSTGRES_SCHEMA) as writer:
+            try:
+                with con.cursor(name="decision_log_read") as cur:
+                    cur.itersize = batch_rows
+                    cur.execute(query, {"training_before": training_before})
+                    while rows := cur.fetchmany(batch_rows):
+                        columns = list(zip(*rows, strict=True))
+                        arrays = [
+                            pa.array(col, type=field.type)
+                            for col, field in zip(columns, POSTGRES_SCHEMA, strict=True)
+                        ]
+                        writer.write_batch(
+                            pa.RecordBatch.from_arrays(arrays, schema=POSTGRES_SCHEMA)
+                        )
+                        written += len(rows)
+            except errors.UndefinedTable:  # no API decision yet: a file with no rows
+                written = 0
     finally:
         con.close()
-    return pa.Table.from_batches(batches, schema=POSTGRES_SCHEMA)
+    return written
 
 
 def decisions_by_version(

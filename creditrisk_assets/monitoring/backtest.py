@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from creditrisk_assets.decisions.catalog import create_decision_log_view
 from creditrisk_assets.resources.warehouse import Warehouse
@@ -58,13 +58,14 @@ def matured_decisions(
     lake_root: str,
     train_path: str,
     snapshot: str,
-    postgres_rows: pa.Table | None = None,
+    postgres_log: str | Path | None = None,
 ) -> pd.DataFrame:
     """Earlier decisions (one per model version and applicant) joined to this snapshot's
     outcomes: model_name, model_version, applicant_id, decision_id, decided_at, channel,
-    training_snapshot, pd, grade, target, decisions. ``postgres_rows``: the API's decisions
-    when it logs to PostgreSQL (``decisions.catalog.postgres_decisions``), beside the lake's."""
-    create_decision_log_view(con, lake_root, postgres_rows)
+    training_snapshot, pd, grade, target, decisions. ``postgres_log``: the API's decisions
+    copied from PostgreSQL when it logs there (Parquet, ``decisions.catalog.postgres_decisions``),
+    beside the lake's."""
+    create_decision_log_view(con, lake_root, postgres_log)
     con.read_parquet(train_path).select("SK_ID_CURR, TARGET").create_view("outcomes")
     rel = Warehouse.run_sql_file(con, "backtest_matured_decisions", {"snapshot": snapshot})
     assert rel is not None  # the file ends in a SELECT

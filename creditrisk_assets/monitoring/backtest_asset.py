@@ -14,6 +14,8 @@ first snapshot, or outcomes not yet mature) it materializes with ``no_matured_de
 """
 
 # No `from __future__ import annotations`: Dagster reads the context and resource annotations.
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -123,9 +125,13 @@ def backtest(
     train_path = lake.local_path(raw_path(OUTCOMES), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
     dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
-    api_rows = None if dsn is None else postgres_decisions(dsn, training_before=partition)
-    with warehouse.session() as con:
-        matched = matured_decisions(con, log_root, train_path, partition, api_rows)
+    with tempfile.TemporaryDirectory(dir=settings.scratch_dir()) as tmp:
+        api = None
+        if dsn is not None:  # copied a batch at a time into this run's scratch folder
+            api = Path(tmp) / "api_decisions.parquet"
+            postgres_decisions(dsn, api, training_before=partition)
+        with warehouse.session() as con:
+            matched = matured_decisions(con, log_root, train_path, partition, api)
     pairs = matched[["model_name", "model_version"]].drop_duplicates().itertuples(index=False)
     dev = {str(v): development_auc(registry, str(n), str(v)) for n, v in pairs}
     report = backtest_report(partition, matched, dev, load_scale(), thresholds)

@@ -34,7 +34,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from creditrisk_assets.decisions.catalog import create_decision_log_view
 from creditrisk_assets.resources.warehouse import Warehouse
@@ -67,9 +66,9 @@ def _where(
     con: duckdb.DuckDBPyConnection,
     lake_root: str,
     feature_store: str | None,
-    postgres_rows: pa.Table | None,
+    postgres_log: str | Path | None,
 ) -> None:
-    create_decision_log_view(con, lake_root, postgres_rows)
+    create_decision_log_view(con, lake_root, postgres_log)
     if feature_store is not None:
         con.read_parquet(str(feature_store)).create_view("feature_store")
 
@@ -81,11 +80,12 @@ def write_population(
     model_name: str,
     version: str,
     out: Path,
-    postgres_rows: pa.Table | None = None,
+    postgres_log: str | Path | None = None,
 ) -> int:
     """Write the snapshot's population the champion decided to ``out`` (Parquet); its rows.
-    ``postgres_rows``: the API's decisions when it logs to PostgreSQL (all functions here)."""
-    _where(con, lake_root, feature_store, postgres_rows)
+    ``postgres_log``: the API's decisions copied from PostgreSQL when it logs there (Parquet,
+    ``decisions.catalog.postgres_decisions``; all functions here)."""
+    _where(con, lake_root, feature_store, postgres_log)
     return _write_version_rows(con, "production_drift_population", model_name, version, out)
 
 
@@ -95,10 +95,10 @@ def write_log_scores(
     model_name: str,
     version: str,
     out: Path,
-    postgres_rows: pa.Table | None = None,
+    postgres_log: str | Path | None = None,
 ) -> int:
     """Write every PD the version returned (the whole log) to ``out``; its rows."""
-    _where(con, lake_root, None, postgres_rows)
+    _where(con, lake_root, None, postgres_log)
     return _write_version_rows(con, "production_drift_log_scores", model_name, version, out)
 
 
@@ -120,10 +120,10 @@ def migration_rows(
     feature_store: str,
     name: str,
     version: str,
-    postgres_rows: pa.Table | None = None,
+    postgres_log: str | Path | None = None,
 ) -> pd.DataFrame:
     """(from_grade, to_grade, n) of the applicants another version also decided."""
-    _where(con, lake_root, feature_store, postgres_rows)
+    _where(con, lake_root, feature_store, postgres_log)
     params = {"model_name": name, "model_version": str(version)}
     rel = Warehouse.run_sql_file(con, "production_drift_migration", params)
     assert rel is not None

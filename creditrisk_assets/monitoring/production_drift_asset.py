@@ -84,9 +84,12 @@ def _measure(
     store = lake.local_path(lake_path(FEATURE_STORE), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
     dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
-    api = None if dsn is None else postgres_decisions(dsn)
     with tempfile.TemporaryDirectory(dir=settings.scratch_dir()) as tmp:
         ref_path, cur_path, log_path = (Path(tmp) / f"{n}.parquet" for n in ("ref", "cur", "log"))
+        api = None
+        if dsn is not None:  # copied a batch at a time into this run's scratch folder
+            api = Path(tmp) / "api_decisions.parquet"
+            postgres_decisions(dsn, api)
         with warehouse.session() as con:
             rows = write_population(con, log_root, store, info.name, version, cur_path, api)
             logged = write_log_scores(con, log_root, info.name, version, log_path, api)

@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from creditrisk_assets.decisions import (
@@ -46,7 +47,16 @@ def test_postgres_rows_and_the_lake_log_are_one_view(
     tmp_path: Path, pg_schema_dsn: str, records: Callable[..., pa.Table]
 ) -> None:
     dsn = pg_schema_dsn
-    assert postgres_decisions(dsn).num_rows == 0  # no API decision yet: no table, no rows
+
+    def copied(**kwargs) -> pa.Table:
+        out = tmp_path / "api_decisions.parquet"
+        written = postgres_decisions(dsn, out, **kwargs)
+        rows = pq.read_table(out)
+        assert rows.num_rows == written
+        return rows
+
+    none_yet = copied()  # no API decision yet: no table, a file of no rows
+    assert none_yet.num_rows == 0 and none_yet.schema == POSTGRES_SCHEMA
     api = records(30, version=2, decided_at=DAY1, first_id=500_000)
     rows_json = [json.dumps({"EXT_SOURCE_2": i / 30, "AMT_CREDIT": 45000.0 * i}) for i in range(30)]
     api = api.set_column(
@@ -56,7 +66,8 @@ def test_postgres_rows_and_the_lake_log_are_one_view(
     _write_postgres(dsn, api)
     ParquetDecisionSink(tmp_path / "lake").write(batch)
 
-    rows = postgres_decisions(dsn, batch_rows=7)  # several server-side batches
+    rows = copied(batch_rows=7)  # several server-side batches, each written as it comes
+    assert pq.ParquetFile(tmp_path / "api_decisions.parquet").num_row_groups == 5
     assert rows.schema == POSTGRES_SCHEMA and rows.num_rows == 30
     plain = [n for n in DECISION_SCHEMA.names if n != "feature_row"]
     expected = api.sort_by("decision_id")
@@ -66,19 +77,20 @@ def test_postgres_rows_and_the_lake_log_are_one_view(
     ]  # jsonb re-spaces the text; the values are the same
 
     with duckdb.connect() as con:
-        create_decision_log_view(con, tmp_path / "lake", rows)
+        create_decision_log_view(con, tmp_path / "lake", tmp_path / "api_decisions.parquet")
         assert decisions_by_version(con, "creditrisk_pd", 2).num_rows == 50
         by_day = con.sql(
             "SELECT channel, day, count(*) FROM decision_log GROUP BY ALL ORDER BY ALL"
         ).fetchall()
         assert by_day == [("api_predict", date(2026, 11, 1), 30), ("batch", date(2026, 11, 2), 20)]
         out = tmp_path / "scores.parquet"
-        assert write_log_scores(con, str(tmp_path / "lake"), "creditrisk_pd", "2", out, rows) == 50
+        copy = tmp_path / "api_decisions.parquet"
+        assert write_log_scores(con, str(tmp_path / "lake"), "creditrisk_pd", "2", out, copy) == 50
 
     # "earlier" is strict, and the snapshot is a bound value, never SQL
-    assert postgres_decisions(dsn, training_before="2026-10-01").num_rows == 0
-    assert postgres_decisions(dsn, training_before="2026-10-02").num_rows == 30
-    assert postgres_decisions(dsn, training_before="' OR true --").num_rows == 0
+    assert copied(training_before="2026-10-01").num_rows == 0
+    assert copied(training_before="2026-10-02").num_rows == 30
+    assert copied(training_before="' OR true --").num_rows == 0
 
 
 def test_the_backtest_asset_reads_the_api_decisions_where_the_api_logs(

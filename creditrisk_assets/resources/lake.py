@@ -109,20 +109,25 @@ class Lake(dg.ConfigurableResource):
         """A local root under which ``<prefix>/...`` can be globbed by DuckDB: the lake itself
         when it is local; for ``s3://``, a cache folder mirroring every object under the prefix
         (DuckDB's own S3 reader needs an extension that cannot be installed offline, and the
-        decision log is many small parts rather than one partition file)."""
+        decision log is many small parts rather than one partition file).
+
+        The mirror is exactly the prefix as listed now: a file whose object is gone from S3
+        (a part removed or rewritten under a new name) is removed from the mirror too, so no
+        query reads a decision the lake no longer holds."""
         if not _is_s3(self.base_uri):
             return self.base_uri
         bucket, root_key = _split_s3(self.base_uri.rstrip("/") + "/")
         cache = Path(self.cache_dir or "/tmp/creditrisk-lake-cache") / "mirror" / bucket
         client = self._s3()
-        for page in client.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=f"{root_key}{prefix.strip('/')}/"
-        ):
+        listed: set[Path] = set()
+        folder = f"{root_key}{prefix.strip('/')}/"
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
             for obj in page.get("Contents", []):
                 # folder markers ("…/") that S3 writers create are not files
                 if obj["Key"].endswith("/") or Path(obj["Key"]).name.startswith(TEMP_PREFIX):
                     continue
                 target = cache / obj["Key"]
+                listed.add(target)
                 if target.is_file() and target.stat().st_size == obj["Size"]:
                     continue  # parts are written once under unique names
                 _clear_file_ancestors(target, cache)
@@ -130,6 +135,7 @@ class Lake(dg.ConfigurableResource):
                 tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
                 client.download_file(bucket, obj["Key"], str(tmp))
                 os.replace(tmp, target)
+        _prune_mirror(cache / folder, listed)
         return str(cache / root_key.rstrip("/"))
 
     def read_json(self, asset_path: str, partition: str, name: str) -> Any:
@@ -228,6 +234,16 @@ def _clear_file_ancestors(target: Path, cache: Path) -> None:
     for parent in sorted((p for p in target.parents if cache in p.parents), key=_depth):
         if parent.is_file():
             parent.unlink()
+
+
+def _prune_mirror(folder: Path, listed: set[Path]) -> None:
+    """Remove the files under ``folder`` whose objects S3 did not list. Dot-files are another
+    process's downloads in progress (``.name.uuid``, renamed into place when complete)."""
+    if not folder.is_dir():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and path not in listed:
+            path.unlink(missing_ok=True)
 
 
 def _depth(path: Path) -> int:

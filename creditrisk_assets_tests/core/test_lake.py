@@ -127,5 +127,15 @@ def test_an_s3_lake_mirrors_a_prefix_for_duckdb(tmp_path: Path, s3_server: str) 
         "decisions/log/day=2026-11-01/a/part-1.parquet",
         "decisions/log/day=2026-11-01/b/part-3.parquet",
     ]
+    # an object removed from S3 leaves the mirror; another process's download in progress stays
+    client.delete_object(Bucket="lake", Key="prod/decisions/log/day=2026-11-01/b/part-3.parquet")
+    downloading = root / "decisions/log/day=2026-11-01/a/.part-4.parquet.0123abcd"
+    downloading.write_bytes(b"")
+    assert Path(lake.local_root("decisions/log")) == root
+    found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert found == [
+        "decisions/log/day=2026-11-01/a/.part-4.parquet.0123abcd",
+        "decisions/log/day=2026-11-01/a/part-1.parquet",
+    ]
     local = Lake(base_uri=str(tmp_path / "local"))
     assert local.local_root("decisions/log") == str(tmp_path / "local")

@@ -38,27 +38,24 @@ from results_md import bench_parser, publish
 NOTES = """
 What changed in this round (issue 20), and what is left:
 
-- `/score` requests that wait for a feature session now run together in one DuckDB execution
-  (`serving/feature_batches.py`): an execution cost ~34 ms on this run's machine for 1 to 4
-  applicants (8: 48 ms, 16: 71 ms), so batching, not more connections, carries the load.
-  Requests that share an applicant or credit id never share a batch, and the default is now
-  one feature session per two cores. Same load (20 applicants in turn, 50 req/s, 20 s) on the
-  code before and after: 34 req/s achieved, p50 5.3 s, 47 ms CPU/request -> 49.8 req/s, p50
-  156 ms, p99 436 ms with 2 sessions -> p99 272 ms, 24 ms CPU/request with 1. This benchmark
-  used to send one applicant over and over, which no real stream does and which cannot batch.
-- `/score` also builds the model matrix from the query's NumPy rows instead of a DataFrame,
-  and the category codes reach the SQL as one row of maps built once per process instead of
-  being pivoted on every execution.
-- Still missed: p99 <= 15 ms at 50 req/s. One execution of the store query costs more than
-  that on this machine whatever it scores (~80 operators over ~340 columns; in a per-part
-  timing the six left joins over one-row family results took ~14-16 ms of ~23 ms).
-- Large requests: the leaf-path attributions multiply the row-major one-hot by
-  (nodes x features), with no CSC to convert: 6-7.5 ms instead of 10.5-14.5 ms per 1,250-row
-  chunk of this champion.
-- The machine's speed drifts: the run before this round (Nov 28, 02:00 UTC) had the peer at
-  145 req/s and 7.5 ms CPU/request, the API's one-row `/predict` at p99 3.7 ms and 0.90 ms
-  CPU/request, and 10,000 rows at 263 ms; none of this round's changes touches a one-row
-  `/predict`. Compare figures within one run: the throughput ratio to the peer holds.
+- `/score` no longer runs the store query itself: profiling one applicant (~190 history
+  records) showed the six family queries cost ~9 ms and the store query ~19 ms, the difference
+  being six hash joins set up for ~50 payload columns each to join one row. The session runs the
+  family queries as one prepared `UNION ALL` and joins their rows by `SK_ID_CURR` in NumPy
+  (`serving/family_rows.py`): ~9-10 ms per call. Which family column is which store column,
+  and what an applicant without records gets, are derived from the store SQL when the session
+  starts, and tests hold the two paths equal bit for bit. Same load on the code before and after
+  (20 applicants in turn, 50 req/s, 20 s, twice each, alternating): p50 53-69 -> 17-18 ms, p99
+  109-153 -> 57-58 ms, server CPU 23.4 -> 17.5 ms/request.
+- Still missed: p99 <= 15 ms at 50 req/s. DuckDB's native execution is ~60 % of a request's
+  CPU even so; `perf` puts most of it in allocating, zeroing and freeing vectors for the ~340
+  columns the families carry through their operators, not in computing features.
+- The 10,000-row request is at the target's edge on this champion: medians of 241-360 ms in
+  repeated runs this round, the background decision-log writer (~22 ms of CPU per 10,000
+  records, mostly their SHA-256 input hashes) taking part of the two cores when requests come
+  back to back.
+- Compare figures within one run: the machine's speed drifts between days (the peer served
+  69 req/s in one earlier round and 145 req/s in another); the throughput ratio to the peer holds.
 """
 HEADING = "## Scoring API (issue 20)"
 TICK = os.sysconf("SC_CLK_TCK")

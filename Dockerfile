@@ -18,7 +18,7 @@ FROM python:3.11.7-slim-bookworm AS runtime
 # The commit shown in validation packs: docker build --build-arg GIT_SHA=$(git rev-parse HEAD)
 ARG GIT_SHA=
 RUN groupadd --system app && useradd --system --gid app --create-home --home-dir /home/app app \
-    && apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && apt-get update && apt-get install -y --no-install-recommends libgomp1 libjemalloc2 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

@@ -65,7 +65,7 @@ ui: install dagster-home
 	$(BIN)/dagster dev
 
 serve: install
-	$(BIN)/uvicorn --factory creditrisk_assets.serving.app:create_app --host 127.0.0.1 --port 8000
+	$(BIN)/python -m creditrisk_assets.serving.launch --host 127.0.0.1 --port 8000
 
 # The production topology on this machine, with real services (PostgreSQL on 127.0.0.1:5432, moto
 # S3, mlflow server, code server, daemon, webserver, API); its state goes to .prod-local/.

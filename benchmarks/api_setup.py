@@ -154,7 +154,7 @@ def start_server(
         else:
             env[name] = value
     # ready within 300 s: start-up takes minutes on a loaded 2-core machine
-    return serve_uvicorn(["creditrisk_assets.serving.app:create_app"], env, ROOT, "/ready", 300)
+    return serve_api(env, ROOT)
 
 
 def free_port() -> int:
@@ -175,10 +175,27 @@ def serve_uvicorn(
     """``uvicorn --factory <app...>``, one worker on a free loopback port, once ``ready`` (a
     path) answers 200 (``wait_ready``); returns the process and its base URL."""
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", "--factory", *app,
-        "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", *app, *_listen(port)]
+    return _start(cmd, env, cwd, port, ready, seconds, name or app[0])
+
+
+def serve_api(
+    env: dict[str, str], cwd: Path, ready: str = "/ready", seconds: float = 300
+) -> tuple[subprocess.Popen, str]:
+    """The scoring API as ``make serve`` starts it (``serving/launch.py``: uvicorn, one worker,
+    the allocator ``CREDITRISK_API_ALLOCATOR`` names)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "creditrisk_assets.serving.launch", *_listen(port)]
+    return _start(cmd, env, cwd, port, ready, seconds, "creditrisk_assets.serving.launch")
+
+
+def _listen(port: int) -> list[str]:
+    return ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+
+
+def _start(
+    cmd: list[str], env: dict[str, str], cwd: Path, port: int, ready: str, seconds: float, name: str
+) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(cmd, env=env, cwd=cwd)
     url = f"http://{HOST}:{port}"
     wait_ready(proc, f"{url}{ready}", seconds, name=name)

@@ -6,10 +6,11 @@
 
 The champion is the pipeline's (``api_pipeline.py``: what ``make demo`` runs, in its own
 ``CREDITRISK_HOME`` under ``--work``, kept for later runs; ~3 min at 20,000 applicants, not
-timed). The server is ``uvicorn --factory creditrisk_assets.serving.app:create_app`` (one
-worker, what ``make serve`` runs) with its default settings: exact reason codes, decision log
-on. The peer (``api_peer.py``) is a minimal FastAPI endpoint, one uvicorn worker, DMatrix +
-``predict`` + ``pred_contribs`` per request, on the same model file and the same rows.
+timed). The server is what ``make serve`` runs (``python -m creditrisk_assets.serving.launch``:
+uvicorn, one worker) with its default settings: exact reason codes, decision log on, the system
+allocator; ``CREDITRISK_API_ALLOCATOR=jemalloc`` in the environment measures the other one.
+The peer (``api_peer.py``) is a minimal FastAPI endpoint, one uvicorn worker, DMatrix +
+``predict`` + ``pred_contribs`` per request, on the same model file and rows.
 
 Load (``api_load.py``): open loop (request *i* due at ``t0 + i / rate``, latency from the due
 time, so a slow server shows as latency) for the latency targets; closed loop (``--connections``
@@ -32,7 +33,7 @@ from typing import Any
 
 from api_load import big_batch, closed_loop, open_loop
 from api_pipeline import pipeline_champion
-from api_setup import ROOT, serve_uvicorn, status_kib
+from api_setup import ROOT, serve_api, serve_uvicorn, status_kib
 from results_md import bench_parser, publish
 
 NOTES = """
@@ -62,8 +63,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _serve(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    ready = "/ready" if "creditrisk" in cmd[0] else "/docs"
-    return serve_uvicorn(cmd, env, cwd, ready, 180, name=cmd[0])
+    return serve_uvicorn(cmd, env, cwd, "/docs", 180, name=cmd[0])
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -147,7 +147,7 @@ def main() -> None:
     finally:
         _stop(proc)
 
-    proc, url = _serve(["creditrisk_assets.serving.app:create_app"], env, ROOT)
+    proc, url = serve_api(env, ROOT, seconds=180)
     try:
         n = int(args.rate * args.seconds)
         out["predict"] = _phase(

@@ -11,7 +11,7 @@ case "$role" in
   daemon)      exec dagster-daemon run -w "$workspace" "$@" ;;
   code-server) exec dagster code-server start -h 0.0.0.0 -p 4000 -m creditrisk_assets.definitions \
                  --location-name creditrisk_assets "$@" ;;
-  api)         exec uvicorn --factory creditrisk_assets.serving.app:create_app --host 0.0.0.0 --port 8000 "$@" ;;
+  api)         exec python -m creditrisk_assets.serving.launch --host 0.0.0.0 --port 8000 "$@" ;;
   job)         job="$1"; snapshot="$2"
                exec dagster job execute -m creditrisk_assets.definitions -j "$job" \
                  --tags "{\"dagster/partition\": \"$snapshot\"}" ;;

@@ -204,9 +204,9 @@ def start(args: argparse.Namespace) -> None:
     api = topo.spawn(
         "api",
         [
-            str(BIN / "uvicorn"),
-            "--factory",
-            "creditrisk_assets.serving.app:create_app",
+            str(BIN / "python"),
+            "-m",
+            "creditrisk_assets.serving.launch",  # as the image's api role
             "--host",
             "127.0.0.1",
             "--port",

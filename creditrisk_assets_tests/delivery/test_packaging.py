@@ -66,7 +66,7 @@ IMPORT_NAMES = {
 RUN_NOT_IMPORTED = {
     "dagster-webserver": ("deploy/entrypoint.sh", "exec dagster-webserver"),
     "dagster-postgres": ("deploy/dagster.yaml", "postgres_db:"),
-    "uvicorn": ("Makefile", "$(BIN)/uvicorn"),
+    "uvicorn": ("creditrisk_assets/serving/launch.py", '"-m", "uvicorn"'),
     "httpx": ("benchmarks/api_load.py", "import httpx"),
 }
 

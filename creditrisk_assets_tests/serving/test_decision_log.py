@@ -1,4 +1,6 @@
-"""The API's decision log: a real uvicorn process, requests, SIGTERM, then the log.
+"""The API's decision log: a real uvicorn process, started as ``make serve`` starts it (the
+launcher, which execs uvicorn; here asked for jemalloc, preloaded where installed), requests,
+SIGTERM, then the log.
 
 Done when "a short API session followed by SIGTERM leaves every decision it returned in the
 log" (issue 17). The flush interval is set far beyond the session, so the decisions can only
@@ -20,6 +22,7 @@ import duckdb
 import httpx
 
 from creditrisk_assets.decisions import create_decision_log_view
+from creditrisk_assets.serving.launch import jemalloc_library
 from creditrisk_assets.serving.metrics import ApiMetrics
 from creditrisk_assets.serving.settings import ServingSettings
 from creditrisk_assets_tests.serving.conftest import Registrar, free_port
@@ -28,8 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port)]
-    cmd += ["--host", "127.0.0.1", "creditrisk_assets.serving.app:create_app"]
+    cmd = [sys.executable, "-m", "creditrisk_assets.serving.launch", "--port", str(port)]
     return subprocess.Popen(cmd, env=env, cwd=REPO, stderr=subprocess.PIPE)
 
 
@@ -62,6 +64,7 @@ def test_sigterm_leaves_every_returned_decision_in_the_log(
         "CREDITRISK_LAKE_URI": str(lake),
         "CREDITRISK_API_POLL_SECONDS": "3600",
         "CREDITRISK_API_DECISION_LOG_FLUSH_SECONDS": "600",
+        "CREDITRISK_API_ALLOCATOR": "jemalloc",  # the launcher's other path, where installed
     }
     port = free_port()
     proc = _start(env, port)
@@ -81,6 +84,9 @@ def test_sigterm_leaves_every_returned_decision_in_the_log(
             for p in resp.json()["predictions"]:
                 returned[p["decision_id"]] = ("api_score", p["pd"])
             metrics = client.get("/metrics").text
+            maps = Path(f"/proc/{proc.pid}/maps").read_text()  # the exec kept the process id
+        if jemalloc_library() is not None:
+            assert "libjemalloc" in maps  # the allocator the launcher was asked for
         assert 'creditrisk_decision_log_records_total{event="enqueued"} 22' in metrics
         assert 'creditrisk_decision_log_records_total{event="written"} 0' in metrics
         assert not list(lake.glob("decisions/log/day=*/*.parquet"))  # all still buffered

@@ -84,10 +84,8 @@ def test_snapshots_flow_to_a_champion_and_scores_with_no_command_typed(
         "CREDITRISK_ALERT_WEBHOOK": webhook.url,
         "CREDITRISK_API_POLL_SECONDS": "1",
     }
-    app = "creditrisk_assets.serving.app:create_app"
-    start(
-        "api", ["uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(free_port)], env
-    )
+    launch = ["python", "-m", "creditrisk_assets.serving.launch"]  # as make serve starts it
+    start("api", [*launch, "--host", "127.0.0.1", "--port", str(free_port)], env)
     start("daemon", ["dagster-daemon", "run", "-m", "creditrisk_assets.definitions"], env)
     wait_for("the API to answer /health", lambda: _healthy(free_port), 120)
     rows: list[dict] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -12,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from creditrisk_assets.decisions import decision_table
+from creditrisk_assets_tests.services import postgres_up
 
 PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 
@@ -48,18 +48,10 @@ def records() -> Callable[..., pa.Table]:
     return make_records
 
 
-def _postgres_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def pg_table() -> Iterator[tuple[str, str]]:
     """The ``test`` database's DSN and a unique (awkward) table name, dropped afterwards."""
-    if not _postgres_up():
+    if not postgres_up():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     import psycopg2
     from psycopg2 import sql
@@ -81,7 +73,7 @@ def pg_table() -> Iterator[tuple[str, str]]:
 def pg_schema_dsn() -> Iterator[str]:
     """A DSN of the ``test`` database whose search path is a fresh schema, dropped afterwards:
     the unqualified ``decision_log`` table the API's sink and the readers use lands there."""
-    if not _postgres_up():
+    if not postgres_up():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
     import psycopg2
     from psycopg2 import sql

@@ -7,13 +7,14 @@ the statement runner are ``deploy/local_services.py``'s, the ones ``make prod-lo
 from __future__ import annotations
 
 import importlib.util
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from creditrisk_assets_tests.services import postgres_up
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -30,11 +31,7 @@ services = _local_services()
 
 
 def _postgres_up() -> bool:
-    try:
-        with socket.create_connection((services.PG["host"], services.PG["port"]), timeout=1):
-            return True
-    except OSError:
-        return False
+    return postgres_up(services.PG["host"], services.PG["port"])
 
 
 @pytest.fixture

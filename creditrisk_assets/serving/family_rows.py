@@ -99,7 +99,8 @@ class FamilyRows:
 
     def assemble(self, result: pa.Table) -> FeatureRows | None:
         """The store's rows from ``STATEMENT``'s result, or ``None`` when an applicant id comes
-        twice in the application records (the store's join would repeat rows: run the store)."""
+        twice in the application records or in one family's rows (the store's join would
+        repeat rows: run the store query instead)."""
         family = result.column("family").to_numpy()
         row_ids = result.column("SK_ID_CURR").to_numpy()
         lists = result.column("features").combine_chunks()
@@ -115,6 +116,8 @@ class FamilyRows:
         out = np.tile(self.absent, (len(ids), 1))
         for f, spec in enumerate(self.families):
             rows = np.flatnonzero(family == f)
+            if f and len(np.unique(row_ids[rows])) != len(rows):
+                return None  # a family with two rows for one applicant: the store's join repeats
             at = np.searchsorted(ids, row_ids[rows])
             kept = at < len(ids)
             kept[kept] = ids[at[kept]] == row_ids[rows[kept]]  # records of unknown applicants

@@ -57,6 +57,8 @@ def test_a_null_the_store_leaves_null_stays_missing() -> None:
 
 def test_an_applicant_twice_is_left_to_the_store_query() -> None:
     assert _plan().assemble(_result([(0, 1, [1.0]), (0, 1, [2.0])])) is None
+    twice_in_a_family = [(0, 1, [1.0]), (1, 1, [1.0, 2.0, 3.0]), (1, 1, [4.0, 5.0, 6.0])]
+    assert _plan().assemble(_result(twice_in_a_family)) is None
 
 
 def test_no_applicants_give_no_rows() -> None:

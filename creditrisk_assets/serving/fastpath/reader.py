@@ -34,7 +34,12 @@ from creditrisk_assets.serving.api_models import (
     ROW_ID_MAX_CHARS,
     RequestedReasons,
 )
-from creditrisk_assets.serving.fastpath.json_rows import array_end, number_rows, row_chunks
+from creditrisk_assets.serving.fastpath.json_rows import (
+    array_end,
+    count_byte,
+    number_rows,
+    row_chunks,
+)
 
 #: Bodies at least this large (bytes) try the simdjson reader; below it orjson is quicker.
 LARGE_MIN_BYTES = 1 << 20
@@ -187,13 +192,13 @@ def _plan_large(
         return None
     if reasons not in _METHODS or len(columns) != len(index):
         return None
-    array = body[start:end]
     # Rows are flat, so every '[' but the array's own opens one; a nested array makes the
     # chunks' row total fall short of this count (the caller compares).
-    rows = int(np.count_nonzero(np.frombuffer(array, dtype=np.uint8) == ord("["))) - 1
+    rows = count_byte(body, ord("["), start, end) - 1
     if not 0 < rows <= max_rows:
         return None
     ids = _ids(rest.get("ids"), rows)
     if ids is False:
         return None
-    return LargeBody(columns, ids, reasons, rows, row_chunks(array, -(-rows // chunk_rows)))
+    chunks = row_chunks(body, start, end, -(-rows // chunk_rows))
+    return LargeBody(columns, ids, reasons, rows, chunks)

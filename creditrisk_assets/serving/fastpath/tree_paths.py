@@ -59,7 +59,15 @@ class TreePaths:
             (np.ones(nodes.size), nodes.ravel(), np.arange(0, nodes.size + 1, trees)),
             shape=(rows, len(self.leaf_values)),
         )
-        return margin, (onehot @ self.paths).toarray()
+        product = onehot @ self.paths
+        # Densified into memory written before it is read. ``toarray()`` asks for zeroed
+        # memory; an allocator that hands out fresh pages for it (jemalloc does for large
+        # blocks) leaves them on the kernel's shared zero page, and csr_todense reads each cell
+        # before adding to it: two page faults per page and a TLB flush on every core, ~11 %
+        # of a 10,000-row request's CPU under jemalloc (``perf``, benchmarks/RESULTS.md).
+        out = np.empty(product.shape, dtype=product.dtype)
+        out.fill(0.0)
+        return margin, product.toarray(out=out)
 
 
 def build(booster: xgb.Booster, seed: int = 0) -> TreePaths | None:

@@ -6,8 +6,9 @@ zeroes and frees vectors for ~340 columns on every execution, and under glibc's 
 put about a fifth of the API's CPU in malloc, free and page faults. With jemalloc preloaded the
 same ``/score`` load (50 req/s, 20 applicants in turn, demo champion, alternating runs) went from
 p99 72-120 ms to 37-76 ms and 19-22 to 17-19 ms of CPU per request; but a 10,000-row
-``/predict`` cost 20-40 % more CPU than on glibc's malloc with the API's own tuning
-(``fastpath/memory.py``). So ``system`` stays the default, and ``jemalloc`` is there for
+``/predict`` costs 10-25 % more CPU than on glibc's malloc with the API's own tuning
+(``fastpath/memory.py``; 20-40 % before ``tree_paths.explain`` stopped reading freshly zeroed
+pages). So ``system`` stays the default, and ``jemalloc`` is there for
 deployments whose traffic is ``/score`` (``benchmarks/RESULTS.md``). An allocator is chosen
 before the process starts (``LD_PRELOAD``), so this module picks it and then replaces itself
 with uvicorn (``exec``: same process id, so signals reach uvicorn, and the decision log is

@@ -136,7 +136,7 @@ class ServingSettings(BaseModel):
         default="system",
         description="Allocator the launcher (serving/launch.py: make serve, the image's api "
         "role) gives the process. jemalloc roughly halved /score's p99 at 50 req/s but cost "
-        "20-40 % more CPU on 10,000-row /predict requests than glibc's malloc as tuned here; "
+        "10-25 % more CPU on 10,000-row /predict requests than glibc's malloc as tuned here; "
         "choose it where /score dominates (needs libjemalloc; else the system one serves).",
     )
     feature_sessions: int | None = Field(

@@ -31,15 +31,6 @@ DECISION_LOG_VIEW = "decision_log"
 LAKE_VIEW, POSTGRES_RELATION = "decision_log_lake", "decision_log_postgres"
 #: The rows ``postgres_decisions`` writes: the record, plus its UTC ``day`` as the lake has it.
 POSTGRES_SCHEMA = DECISION_SCHEMA.append(pa.field("day", pa.date32()))
-#: DuckDB's name for each Arrow type of ``POSTGRES_SCHEMA`` (the empty view's casts).
-_SQL_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.list_(pa.string()): "VARCHAR[]",
-    pa.date32(): "DATE",
-}
 
 
 def log_glob(root: str | Path) -> str:
@@ -60,9 +51,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _empty_view() -> str:
-    """``decision_log_empty_view.sql`` with a typed NULL for every column the log has."""
-    casts = (f"CAST(NULL AS {_SQL_TYPES[f.type]}) AS {f.name}" for f in POSTGRES_SCHEMA)
+def _empty_view(con: duckdb.DuckDBPyConnection) -> str:
+    """``decision_log_empty_view.sql`` with a typed NULL for every column the log has: the
+    columns of ``POSTGRES_SCHEMA`` in the types DuckDB reads them as (no second type list)."""
+    rel = con.from_arrow(POSTGRES_SCHEMA.empty_table())
+    casts = (f"CAST(NULL AS {t}) AS {n}" for n, t in zip(rel.columns, rel.types, strict=True))
     return read_sql("decision_log_empty_view").replace("{columns}", ",\n    ".join(casts))
 
 
@@ -83,7 +76,7 @@ def create_decision_log_view(
         body = [ln for ln in read_sql("decision_log_view").splitlines() if not ln.startswith("--")]
         statement = "\n".join(body).replace("{log_glob}", _literal(log_glob(root)))
     else:
-        statement = _empty_view()
+        statement = _empty_view(con)
     statement = statement.replace("{view}", view)
     con.execute(statement)
     if postgres_log is None:

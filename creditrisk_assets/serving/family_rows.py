@@ -3,8 +3,9 @@
 ``ServingSession`` runs the feature store's SQL over one request's records. Profiling showed that
 on a few applicants most of an execution is not the features but their assembly: the six
 families together cost ~9 ms, the store query ~19 ms, because each ``LEFT JOIN`` sets up a hash
-table for ~50 payload columns to join one row. So the session runs the family queries in one
-statement (``UNION ALL``, each family's row packed as one list) and this module joins them by
+table for ~50 payload columns to join one row. So the session runs the family queries as
+``UNION ALL`` statements (each family's row packed as one list; the families split across
+connections that run at once, ``family_split.py``) and this module joins them by
 ``SK_ID_CURR``, in NumPy, into the store's columns.
 
 The store's own SQL still decides every value, the join included, because the plan is derived
@@ -32,8 +33,18 @@ import pyarrow as pa
 
 from creditrisk_assets.serving.feature_rows import FeatureRows
 
-#: The prepared statement's name on the session's connection.
+#: The prepared statement's name on the session's connections.
 STATEMENT = "family_rows"
+
+
+def statement_sql(families: Sequence[tuple[int, str]]) -> str:
+    """One statement over ``(index, view)`` families: a row per applicant and family, tagged
+    with the family's index in ``FamilyRows.families``, its columns packed as one list."""
+    return " UNION ALL ".join(
+        f"SELECT {i}::INTEGER AS family, SK_ID_CURR, "
+        f"list_value(*COLUMNS(* EXCLUDE (SK_ID_CURR)))::DOUBLE[] AS features FROM {view}"
+        for i, view in families
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,9 @@ class FamilyRows:
         names: list[str],
         without_history: np.ndarray,
     ) -> FamilyRows | None:
-        """Prepare ``STATEMENT`` on ``con`` and derive the join, or ``None`` if the store is not
-        a left join of ``family_views`` on ``SK_ID_CURR`` (the caller then runs the store).
+        """The join of ``family_views`` (as described on ``con``) into the store's columns, or
+        ``None`` if the store is not a left join of them on ``SK_ID_CURR`` (the caller then runs
+        the store query). The caller prepares ``statement_sql`` over the families.
 
         ``without_history``: the store query's row for an applicant with no history records.
         """
@@ -87,18 +99,11 @@ class FamilyRows:
         defaulted = ~np.isnan(absent)
         defaulted[families[0].store_columns] = False  # every applicant has its own row
         absent = np.where(defaulted, absent, np.nan)
-        con.execute(
-            f"PREPARE {STATEMENT} AS "
-            + " UNION ALL ".join(
-                f"SELECT {i}::INTEGER AS family, SK_ID_CURR, "
-                f"list_value(*COLUMNS(* EXCLUDE (SK_ID_CURR)))::DOUBLE[] AS features FROM {view}"
-                for i, view in enumerate(family_views)
-            )
-        )
         return cls(names, families, absent, defaulted)
 
     def assemble(self, result: pa.Table) -> FeatureRows | None:
-        """The store's rows from ``STATEMENT``'s result, or ``None`` when an applicant id comes
+        """The store's rows from the families' rows (``statement_sql``'s columns, families in
+        any order, split over any number of chunks), or ``None`` when an applicant id comes
         twice in the application records or in one family's rows (the store's join would
         repeat rows: run the store query instead)."""
         family = result.column("family").to_numpy()

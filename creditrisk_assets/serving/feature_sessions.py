@@ -9,8 +9,9 @@ prepared, with the family queries split over it and one more connection that run
 (``family_split.py``: that shortens a lone request). A pool holds a few sessions
 (``pool_size``), and requests that find them all busy run together in one execution
 (``feature_batches.py``): an execution costs about the same for one applicant as for four, so
-batching, not more sessions, is what keeps ``/score`` up under load. Before batching, one applicant per execution, the API topped out at ~32 ``/score``
-requests per second on the 2-core benchmark machine, latency growing without bound beyond that.
+batching, not more sessions, is what keeps ``/score`` up under load. Before batching, one
+applicant per execution, the API topped out at ~32 ``/score`` requests per second on the 2-core
+benchmark machine, latency growing without bound beyond that.
 """
 
 from __future__ import annotations

@@ -48,13 +48,18 @@ What changed in this round (issue 20), and what is left:
   starts, and tests hold the two paths equal bit for bit. Same load on the code before and after
   (20 applicants in turn, 50 req/s, 20 s, twice each, alternating): p50 53-69 -> 17-18 ms, p99
   109-153 -> 57-58 ms, server CPU 23.4 -> 17.5 ms/request.
-- Still missed: p99 <= 15 ms at 50 req/s. DuckDB's native execution is ~60 % of a request's
-  CPU even so; `perf` puts most of it in allocating, zeroing and freeing vectors for the ~340
-  columns the families carry through their operators, not in computing features.
-- The 10,000-row request is at the target's edge on this champion: medians of 241-360 ms in
-  repeated runs this round, the background decision-log writer (~22 ms of CPU per 10,000
-  records, mostly their SHA-256 input hashes) taking part of the two cores when requests come
-  back to back.
+- `/score` since: the six family queries run as two statements on two connections at once
+  (`serving/family_split.py`), and the launcher deepens glibc's per-thread cache
+  (`glibc.malloc.tcache_count=1000`): DuckDB frees and re-allocates far more than glibc's 7
+  chunks of a size per execution. In-process, the families' DuckDB time went 9.0 -> 6.0 ms of
+  wall time (+1.2 ms CPU) and 9.9-10.2 -> 8.5-9.3 ms CPU. What is left of a request is still
+  DuckDB's fixed cost per execution: `perf` with call graphs puts it in setting up the
+  pipelines' intermediate chunks, the grouped aggregates' initial hash tables (a memset each),
+  materializing CTEs and expression states, not in computing features.
+- The 10,000-row request depends on the machine's day: 241-372 ms medians over the runs of
+  this issue, with the peer serving 69-183 req/s; the background decision-log writer (~95 ms
+  of CPU per 10,000 records, half of it their SHA-256 input hashes) takes part of the two
+  cores when requests come back to back.
 - Compare figures within one run: the machine's speed drifts between days (the peer served
   69 req/s in one earlier round and 145 req/s in another); the throughput ratio to the peer holds.
 """

@@ -8,15 +8,17 @@ same ``/score`` load (50 req/s, 20 applicants in turn, demo champion, alternatin
 p99 72-120 ms to 37-76 ms and 19-22 to 17-19 ms of CPU per request; but a 10,000-row
 ``/predict`` costs 10-25 % more CPU than on glibc's malloc with the API's own tuning
 (``fastpath/memory.py``; 20-40 % before ``tree_paths.explain`` stopped reading freshly zeroed
-pages). So ``system`` stays the default, and ``jemalloc`` is there for
-deployments whose traffic is ``/score`` (``benchmarks/RESULTS.md``).
+pages). So ``system`` stays the default. Since ``/score`` runs its families on two connections
+and glibc gets the deeper cache below, jemalloc's ``/score`` p99 was no better than glibc's in
+one A/B (16.3-16.8 against 15.9-16.7 ms; ``benchmarks/RESULTS.md``).
 
 glibc's malloc keeps, per thread, only 7 freed chunks of each small size (its ``tcache``); an
 execution of the family queries frees far more than that of one size and allocates them again
 at once, through glibc's slower bins. A deeper cache (``glibc.malloc.tcache_count``,
 ``CREDITRISK_API_GLIBC_TCACHE_COUNT``, 1000 by default) cut a lone ``/score``'s feature SQL from
-9.9-10.2 to 8.5-9.3 ms of CPU, and the server's ``/score`` CPU from 15-19 to 13-14 ms per
-request at 50 req/s; a 10,000-row ``/predict`` did not change (alternating runs).
+9.9-10.2 to 8.5-9.3 ms of CPU, and the server's ``/score`` CPU at 50 req/s by 5-15 % in four
+alternating pairs (15.2-19.1 to 13.0-13.7 ms per request, then 17.6-18.2 to 16.2-17.0 on a
+slower hour), latency within noise; a 10,000-row ``/predict`` did not change.
 
 An allocator and glibc's tunables are read before the process starts (``LD_PRELOAD``,
 ``GLIBC_TUNABLES``), so this module sets them and then replaces itself

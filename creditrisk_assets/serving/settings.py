@@ -137,9 +137,10 @@ class ServingSettings(BaseModel):
     allocator: Literal["system", "jemalloc"] = Field(
         default="system",
         description="Allocator the launcher (serving/launch.py: make serve, the image's api "
-        "role) gives the process. jemalloc roughly halved /score's p99 at 50 req/s but cost "
-        "10-25 % more CPU on 10,000-row /predict requests than glibc's malloc as tuned here; "
-        "choose it where /score dominates (needs libjemalloc; else the system one serves).",
+        "role) gives the process. jemalloc once halved /score's p99 at 50 req/s, but with the "
+        "families on two connections and glibc's deeper thread cache it was no better there, "
+        "and it costs 10-25 % more CPU on 10,000-row /predict requests than glibc's malloc as "
+        "tuned here (needs libjemalloc; else the system one serves).",
     )
     glibc_tcache_count: int = Field(
         default=1000,

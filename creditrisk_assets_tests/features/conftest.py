@@ -127,3 +127,19 @@ def history_records(raw_frames: dict[str, pd.DataFrame], ids: list[int]) -> dict
 def history_of(raw_frames: dict[str, pd.DataFrame]):
     """``history_of(ids)``: ``history_records`` over the small snapshot's raw frames."""
     return lambda ids: history_records(raw_frames, ids)
+
+
+@pytest.fixture(scope="session")
+def inputs_of(raw_frames: dict[str, pd.DataFrame]):
+    """``inputs_of(ids)``: applicants ``ids``' application rows and history as the serving
+    session's Arrow input relations (``feature_inputs.records_to_arrow``), one request's worth."""
+    from creditrisk_assets.serving.feature_inputs import records_to_arrow
+
+    def inputs(ids: list[int]) -> dict:
+        app = raw_frames["application_train"]
+        tables = {"application": records_to_arrow("application", app[app["SK_ID_CURR"].isin(ids)])}
+        for table, frame in history_records(raw_frames, ids).items():
+            tables[table] = records_to_arrow(table, frame)
+        return tables
+
+    return inputs

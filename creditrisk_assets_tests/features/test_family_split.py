@@ -59,26 +59,17 @@ def test_the_probe_is_one_linked_record_per_relation_and_nothing_else() -> None:
     ]
 
 
-def _requests(raw_frames, history_of) -> list[dict[str, pa.Table]]:
-    from creditrisk_assets.serving.feature_inputs import records_to_arrow
-
+def _requests(raw_frames, inputs_of) -> list[dict[str, pa.Table]]:
+    """Two applicants with the most bureau credits and three others, each alone, then together."""
     app = raw_frames["application_train"]
     n_bureau = raw_frames["bureau"].groupby("SK_ID_CURR").size()
     busy = n_bureau[n_bureau.index.isin(app["SK_ID_CURR"])].sort_values().index[-2:].tolist()
     ids = busy + [int(i) for i in app["SK_ID_CURR"].head(3)]
-    cases = []
-    for group in [[i] for i in ids] + [ids]:
-        inputs = {
-            "application": records_to_arrow("application", app[app["SK_ID_CURR"].isin(group)])
-        }
-        for table, frame in history_of(group).items():
-            inputs[table] = records_to_arrow(table, frame)
-        cases.append(inputs)
-    return cases
+    return [inputs_of(group) for group in [[i] for i in ids] + [ids]]
 
 
 def test_families_split_across_two_connections_give_the_rows_of_one_statement(
-    raw_frames, history_of
+    raw_frames, inputs_of
 ) -> None:
     one = sessions.ServingSession(parallelism=1)
     two = sessions.ServingSession(parallelism=2)
@@ -86,7 +77,7 @@ def test_families_split_across_two_connections_give_the_rows_of_one_statement(
     assert len(two.parts.connections) == 2 and all(two.parts.groups)
     assert sorted(v for group in two.parts.groups for v in group) == sorted(FAMILY_FILES)
     keys = [("family", "ascending"), ("SK_ID_CURR", "ascending")]
-    for inputs in _requests(raw_frames, history_of):
+    for inputs in _requests(raw_frames, inputs_of):
         split, whole = two._execute_families(inputs), one._execute_families(inputs)
         assert split.sort_by(keys).equals(whole.sort_by(keys))
         got, expected = two.run(inputs), one.run(inputs)
@@ -96,7 +87,7 @@ def test_families_split_across_two_connections_give_the_rows_of_one_statement(
 
 
 def test_a_part_that_fails_on_a_helper_thread_fails_the_call_and_keeps_no_inputs(
-    raw_frames, history_of
+    raw_frames, inputs_of
 ) -> None:
     session = sessions.ServingSession(parallelism=1)
 
@@ -106,7 +97,7 @@ def test_a_part_that_fails_on_a_helper_thread_fails_the_call_and_keeps_no_inputs
     session.parts = FamilyParts.plan(session.con, session._connect, FAMILY_FILES, 2, probe)
     assert session.parts.groups == [[FAMILY_FILES[0]], list(FAMILY_FILES[1:])]
     assert "features_bureau" in session.parts.groups[1]  # computed on the helper thread
-    inputs = _requests(raw_frames, history_of)[0]
+    inputs = _requests(raw_frames, inputs_of)[0]
     wrong = session.empty["bureau"].cast(
         session.empty["bureau"].schema.set(1, pa.field("SK_ID_BUREAU", pa.string()))
     )

@@ -66,20 +66,15 @@ def test_a_session_that_fails_to_start_frees_its_slot(monkeypatch) -> None:
         assert session == "ok"
 
 
-def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, history_of) -> None:
+def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, inputs_of) -> None:
     """Inputs are swapped under a prepared query: each call sees only its own records, and the
     session holds no request's rows once the call is over (or has failed)."""
-    from creditrisk_assets.serving.feature_inputs import records_to_arrow
-
     session = sessions.ServingSession()
     app = raw_frames["application_train"]
     ids = [int(i) for i in app["SK_ID_CURR"].head(2)]
     answers = []
     for sk_id in ids:
-        inputs = {"application": records_to_arrow("application", app[app["SK_ID_CURR"] == sk_id])}
-        for table, frame in history_of([sk_id]).items():
-            inputs[table] = records_to_arrow(table, frame)
-        rows = session.run(inputs)
+        rows = session.run(inputs_of([sk_id]))
         assert rows.ids.tolist() == [sk_id]
         assert rows.values.shape == (1, len(rows.names))
         answers.append(rows.values)
@@ -98,13 +93,12 @@ def test_a_session_reads_each_call_s_inputs_and_keeps_none_of_them(raw_frames, h
 
 
 def test_a_batch_of_requests_gets_bit_for_bit_the_features_of_each_request_alone(
-    raw_frames, history_of
+    raw_frames, inputs_of
 ) -> None:
     """What batching relies on (``feature_batches.py``): one execution over several applicants'
     merged records gives each applicant exactly the row it gets alone, bureau credits and
     instalments included."""
     from creditrisk_assets.serving.feature_batches import _Batch, link_ids
-    from creditrisk_assets.serving.feature_inputs import records_to_arrow
 
     session = sessions.ServingSession()
     app = raw_frames["application_train"]
@@ -112,12 +106,7 @@ def test_a_batch_of_requests_gets_bit_for_bit_the_features_of_each_request_alone
         raw_frames["installments_payments"]["SK_ID_CURR"]
     )
     ids = [int(i) for i in app["SK_ID_CURR"] if int(i) in with_bureau][:5]
-    requests = []
-    for sk_id in ids:
-        inputs = {"application": records_to_arrow("application", app[app["SK_ID_CURR"] == sk_id])}
-        for table, frame in history_of([sk_id]).items():
-            inputs[table] = records_to_arrow(table, frame)
-        requests.append(inputs)
+    requests = [inputs_of([sk_id]) for sk_id in ids]
     batch = _Batch()
     for inputs in requests:
         assert batch.accepts(link_ids(inputs))
@@ -131,13 +120,12 @@ def test_a_batch_of_requests_gets_bit_for_bit_the_features_of_each_request_alone
 
 
 def test_the_families_joined_in_numpy_equal_the_store_query_bit_for_bit(
-    raw_frames, history_of
+    raw_frames, inputs_of
 ) -> None:
     """``run`` joins the family queries' rows in NumPy (``family_rows.py``); on every kind of
     input it must give exactly the store query's rows: single applicants with and without
     history, a batch, records of an applicant who is not applying, and an applicant twice."""
     from creditrisk_assets.serving.family_rows import FamilyRows
-    from creditrisk_assets.serving.feature_inputs import records_to_arrow
 
     session = sessions.ServingSession()
     assert session.family_rows is not None  # the store is a left join of the families
@@ -145,13 +133,7 @@ def test_the_families_joined_in_numpy_equal_the_store_query_bit_for_bit(
     n_bureau = raw_frames["bureau"].groupby("SK_ID_CURR").size()
     busy = n_bureau[n_bureau.index.isin(app["SK_ID_CURR"])].sort_values().index[-3:].tolist()
     ids = busy + [int(i) for i in app["SK_ID_CURR"].head(5)]
-    cases = []
-    for group in [[i] for i in ids] + [ids]:
-        rows = app[app["SK_ID_CURR"].isin(group)]
-        inputs = {"application": records_to_arrow("application", rows)}
-        for table, frame in history_of(group).items():
-            inputs[table] = records_to_arrow(table, frame)
-        cases.append(inputs)
+    cases = [inputs_of(group) for group in [[i] for i in ids] + [ids]]
     not_applying = dict(cases[0], application=cases[1]["application"])  # records of another
     twice = dict(cases[1], application=pa.concat_tables([cases[1]["application"]] * 2))
     for inputs in [*cases, not_applying, twice]:

@@ -11,6 +11,7 @@ values reach DuckDB as bound parameters or through the relational API, never for
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,6 +34,25 @@ class UnknownSqlFile(KeyError):
 def sql_files() -> dict[str, Path]:
     """The allowlist: every ``sql/*.sql`` by its stem."""
     return {p.stem: p for p in sorted(settings.sql_dir().glob("*.sql"))}
+
+
+def sql_stamps(names: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """``(path, modification time)`` of ``sql/<name>.sql`` for each name, by a stat per file
+    without listing the folder (0.05 against 0.14 ms: the scoring API keys its sessions by
+    this on every request, so an edited file gets fresh connections). A name that is not a
+    file of the folder raises ``UnknownSqlFile``, as ``read_sql`` does."""
+    folder = str(settings.sql_dir())
+    stamps = []
+    for name in names:
+        path = os.path.join(folder, f"{name}.sql")
+        try:
+            if not _NAME.match(name):
+                raise FileNotFoundError(path)
+            stamps.append((path, os.stat(path).st_mtime_ns))
+        except FileNotFoundError:
+            read_sql(name)  # raises UnknownSqlFile naming the folder's files
+            raise
+    return tuple(stamps)
 
 
 def read_sql(name: str) -> str:

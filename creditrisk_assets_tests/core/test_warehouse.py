@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from creditrisk_assets.resources import Lake, Warehouse
-from creditrisk_assets.resources.warehouse import UnknownSqlFile, quote_identifier, read_sql
+from creditrisk_assets.resources.warehouse import (
+    UnknownSqlFile,
+    quote_identifier,
+    read_sql,
+    sql_stamps,
+)
 
 
 @pytest.fixture
@@ -28,6 +33,19 @@ def test_only_files_in_sql_folder_are_read(sql_folder: Path) -> None:
     assert "amount > $threshold" in read_sql("big_loans")
     with pytest.raises(UnknownSqlFile, match=r"no sql/\.\./secrets\.sql"):
         read_sql("../secrets")
+
+
+def test_sql_stamps_change_with_an_edit_and_refuse_what_read_sql_refuses(sql_folder: Path) -> None:
+    import os
+
+    ((path, stamp),) = sql_stamps(["big_loans"])
+    assert Path(path) == sql_folder / "big_loans.sql"
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # an edit, a second later
+    assert sql_stamps(["big_loans"]) == ((path, stamp + 10**9),)
+    (sql_folder.parent / "secrets.sql").write_text("SELECT 1")  # exists, outside the folder
+    for name in ("missing", "../secrets"):
+        with pytest.raises(UnknownSqlFile, match=f"no sql/{name}"):
+            sql_stamps(["big_loans", name])
 
 
 @pytest.mark.parametrize("bad", ['x"; DROP TABLE y; --', "Bureau", "1abc", "a-b"])
